@@ -1,0 +1,481 @@
+//! The ports: what the domain needs from the outside world, as async traits.
+//!
+//! Adapters implement them (`wa-store` the repositories, `wa-vault` the credential vault,
+//! `wa-graph` the Graph gateway); the app holds them as `Arc<dyn Port>`. Every trait is
+//! `Send + Sync + 'static` so it can be shared across tokio tasks. Each has a mockall mock
+//! (`MockMessageRepository`, ...) in this crate's tests and, behind the `mock` feature, for
+//! other crates' tests.
+//!
+//! Every repository method takes the [`TenantId`] and must scope its query to it: a tenant can
+//! never read or change another tenant's rows, even knowing their ids. The one exception is
+//! [`ConnectionRepository::resolve_tenant`], which is how a webhook finds its tenant.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::{
+    connection::PhoneNumberInfo,
+    connection::{Connection, ConnectionHealth},
+    conversation::{Conversation, CustomerActivity, IdentityChange},
+    credential::{CredentialKind, CredentialMetadata, SecretString},
+    customer::CustomerIdentity,
+    graph::{GraphError, MarkRead, MediaDownload, MediaInfo, MediaUpload, SendReceipt, Sender},
+    ids::{MessageId, PhoneNumberId, TenantId, WaMessageId},
+    inbound::InboundMessage,
+    message::{
+        MessageFailure, MessageFilter, NewOutbound, OutboundMessage, Page, StatusOutcome,
+        StatusUpdate, StoredMessage,
+    },
+    status::Transition,
+    tenant::Tenant,
+};
+
+/// Why a repository call failed. No database error type crosses the port.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (for this tenant).
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write.
+    #[error("already exists")]
+    Duplicate,
+    /// The database cannot be reached or is overloaded: try again later.
+    #[error("database unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: a bug or corrupt data.
+    #[error("database error")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why a vault call failed. Never carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// No such credential for this tenant, or it was revoked.
+    #[error("no {0} stored for this tenant")]
+    NotFound(CredentialKind),
+    /// The ciphertext does not open with any configured key: tampered, moved to another
+    /// tenant's row, or sealed by a key that was removed.
+    #[error("the stored {0} cannot be decrypted with the configured keys")]
+    Undecryptable(CredentialKind),
+    /// The storage behind the vault failed.
+    #[error("credential storage failed")]
+    Storage(#[source] StoreError),
+}
+
+/// Whether an inbound insert stored a new message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundInsert {
+    /// Stored with this id.
+    Inserted(MessageId),
+    /// Already stored (a replay): nothing changed.
+    Duplicate,
+}
+
+/// Whether an outbound insert stored a new message or found the one with the same idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutboundInsert {
+    /// Stored as `pending`.
+    Inserted(StoredMessage),
+    /// A message with the same idempotency key exists: this is it, nothing was stored.
+    Existing(StoredMessage),
+}
+
+/// Tenants.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait TenantRepository: Send + Sync + 'static {
+    /// Stores a new tenant.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Duplicate`] when the id exists.
+    async fn create(&self, tenant: &Tenant) -> Result<(), StoreError>;
+
+    /// One tenant, or `None`.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn get(&self, id: TenantId) -> Result<Option<Tenant>, StoreError>;
+
+    /// Tenants in id order after the cursor.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn list(&self, page: Page<TenantId>) -> Result<Vec<Tenant>, StoreError>;
+
+    /// Enables or disables a tenant.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] for an unknown tenant.
+    async fn set_enabled(&self, id: TenantId, enabled: bool) -> Result<(), StoreError>;
+}
+
+/// Tenants' WhatsApp connections (one per tenant).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ConnectionRepository: Send + Sync + 'static {
+    /// The tenant's connection, or `None`.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn get(&self, tenant: TenantId) -> Result<Option<Connection>, StoreError>;
+
+    /// Stores the connection, replacing the tenant's previous one.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Duplicate`] when another tenant already uses the phone number id,
+    /// and [`StoreError::NotFound`] when the tenant does not exist.
+    async fn upsert(&self, connection: &Connection) -> Result<(), StoreError>;
+
+    /// Records a health change; `verified_at` is set when given, kept otherwise.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant has no connection.
+    async fn set_health(
+        &self,
+        tenant: TenantId,
+        health: ConnectionHealth,
+        reason: Option<String>,
+        at: OffsetDateTime,
+        verified_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
+
+    /// Stores what Meta said about the number (quality, throughput, limit, names).
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant has no connection.
+    async fn update_number_info(
+        &self,
+        tenant: TenantId,
+        info: &PhoneNumberInfo,
+    ) -> Result<(), StoreError>;
+
+    /// Which tenant owns a business number: how webhooks are routed. Not tenant-scoped by nature.
+    ///
+    /// # Errors
+    /// Only storage failures; an unknown number is `Ok(None)`.
+    async fn resolve_tenant(
+        &self,
+        phone_number_id: &PhoneNumberId,
+    ) -> Result<Option<TenantId>, StoreError>;
+}
+
+/// Messages, in and out, with their lifecycle.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait MessageRepository: Send + Sync + 'static {
+    /// Stores an outbound message as `pending`. When the idempotency key was used before by this
+    /// tenant, stores nothing and returns the existing message.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Duplicate`] when the message id exists.
+    async fn insert_outbound(&self, message: &NewOutbound) -> Result<OutboundInsert, StoreError>;
+
+    /// One message of the tenant.
+    ///
+    /// # Errors
+    /// Only storage failures; another tenant's message is `Ok(None)`.
+    async fn get(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+    ) -> Result<Option<StoredMessage>, StoreError>;
+
+    /// The tenant's outbound message stored under an idempotency key.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn find_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<StoredMessage>, StoreError>;
+
+    /// One message of the tenant by Meta's id.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn find_by_wamid(
+        &self,
+        tenant: TenantId,
+        wamid: &WaMessageId,
+    ) -> Result<Option<StoredMessage>, StoreError>;
+
+    /// Records Meta's acceptance: sets the wamid and moves the state to `accepted` if it is lower
+    /// (a status webhook may have overtaken the send response).
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] for an unknown message, [`StoreError::Duplicate`]
+    /// when the wamid belongs to another message of the tenant.
+    async fn mark_accepted(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        wamid: &WaMessageId,
+        at: OffsetDateTime,
+    ) -> Result<Transition, StoreError>;
+
+    /// Records a final failure to send: state `failed` (if not already higher), the failure kept.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] for an unknown message.
+    async fn mark_failed(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        failure: &MessageFailure,
+        at: OffsetDateTime,
+    ) -> Result<Transition, StoreError>;
+
+    /// Counts a send attempt that will be retried, keeping the last error.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] for an unknown message.
+    async fn record_attempt(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        failure: Option<MessageFailure>,
+    ) -> Result<(), StoreError>;
+
+    /// Applies one status atomically and monotonically: the state moves only to a higher rank,
+    /// per-state timestamps keep the earliest time. Matches by wamid, else by callback id (which
+    /// then also records the wamid).
+    ///
+    /// # Errors
+    /// Only storage failures; an unknown message is [`StatusOutcome::UnknownMessage`].
+    async fn apply_status(
+        &self,
+        tenant: TenantId,
+        update: &StatusUpdate,
+    ) -> Result<StatusOutcome, StoreError>;
+
+    /// [`Self::apply_status`] for many updates in one transaction; outcomes in input order.
+    ///
+    /// # Errors
+    /// Only storage failures; on error nothing is applied.
+    async fn apply_statuses(
+        &self,
+        tenant: TenantId,
+        updates: &[StatusUpdate],
+    ) -> Result<Vec<StatusOutcome>, StoreError>;
+
+    /// Stores an inbound message, idempotent on (tenant, wamid).
+    ///
+    /// # Errors
+    /// Only storage failures; a replay is [`InboundInsert::Duplicate`].
+    async fn insert_inbound(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        message: &InboundMessage,
+    ) -> Result<InboundInsert, StoreError>;
+
+    /// [`Self::insert_inbound`] for many messages in one transaction; outcomes in input order.
+    ///
+    /// # Errors
+    /// Only storage failures; on error nothing is stored.
+    async fn insert_inbound_batch(
+        &self,
+        tenant: TenantId,
+        messages: &[(MessageId, InboundMessage)],
+    ) -> Result<Vec<InboundInsert>, StoreError>;
+
+    /// The tenant's messages matching the filter, newest first, after the cursor.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &MessageFilter,
+        page: Page<MessageId>,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+}
+
+/// Customers and their customer-service windows.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ConversationRepository: Send + Sync + 'static {
+    /// The conversation with a customer, found by BSUID first, then by phone number.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn find(
+        &self,
+        tenant: TenantId,
+        customer: &CustomerIdentity,
+    ) -> Result<Option<Conversation>, StoreError>;
+
+    /// Records customer activity atomically: creates the conversation or merges the identity and
+    /// profile name, counts the message, and (when it opens the window) moves the window's expiry
+    /// forward, never backwards.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn record_activity(
+        &self,
+        tenant: TenantId,
+        activity: &CustomerActivity,
+    ) -> Result<Conversation, StoreError>;
+
+    /// Counts an outbound message against the conversation (creating it without a window).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn record_outbound(
+        &self,
+        tenant: TenantId,
+        customer: &CustomerIdentity,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Moves a conversation to the customer's new number or user id.
+    ///
+    /// # Errors
+    /// Only storage failures; when no conversation matches `previous`, nothing changes.
+    async fn change_identity(
+        &self,
+        tenant: TenantId,
+        change: &IdentityChange,
+    ) -> Result<(), StoreError>;
+
+    /// Conversations whose window is open at `now`, soonest expiry first, after the cursor.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn list_open(
+        &self,
+        tenant: TenantId,
+        now: OffsetDateTime,
+        page: Page<crate::conversation::ConversationId>,
+    ) -> Result<Vec<Conversation>, StoreError>;
+}
+
+/// Tenants' secrets, encrypted at rest.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait CredentialVault: Send + Sync + 'static {
+    /// Stores (or replaces) a tenant's secret.
+    ///
+    /// # Errors
+    /// [`VaultError::Storage`] when it cannot be stored.
+    async fn store(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        secret: SecretString,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<(), VaultError>;
+
+    /// The tenant's secret.
+    ///
+    /// # Errors
+    /// MUST return [`VaultError::NotFound`] when absent or revoked, [`VaultError::Undecryptable`]
+    /// when no configured key opens it.
+    async fn get(&self, tenant: TenantId, kind: CredentialKind)
+    -> Result<SecretString, VaultError>;
+
+    /// What is known about the secret, without decrypting it.
+    ///
+    /// # Errors
+    /// MUST return [`VaultError::NotFound`] when absent.
+    async fn metadata(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+    ) -> Result<CredentialMetadata, VaultError>;
+
+    /// Records that a Graph call succeeded with the secret.
+    ///
+    /// # Errors
+    /// MUST return [`VaultError::NotFound`] when absent.
+    async fn mark_verified(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        at: OffsetDateTime,
+    ) -> Result<(), VaultError>;
+
+    /// Revokes the secret: kept for audit, never handed out again.
+    ///
+    /// # Errors
+    /// MUST return [`VaultError::NotFound`] when absent.
+    async fn revoke(&self, tenant: TenantId, kind: CredentialKind) -> Result<(), VaultError>;
+}
+
+/// Meta's Graph API, as the use cases need it.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait GraphGateway: Send + Sync + 'static {
+    /// Sends a message; `callback` goes to Meta as `biz_opaque_callback_data`.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn send(
+        &self,
+        sender: &Sender,
+        message: &OutboundMessage,
+        callback: MessageId,
+    ) -> Result<SendReceipt, GraphError>;
+
+    /// Marks a customer's message read.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn mark_read(&self, sender: &Sender, read: &MarkRead) -> Result<(), GraphError>;
+
+    /// Reads the business number's details; also proves the token works.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn phone_number_info(&self, sender: &Sender) -> Result<PhoneNumberInfo, GraphError>;
+
+    /// Uploads a media file, returning its media id.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn upload_media(
+        &self,
+        sender: &Sender,
+        upload: &MediaUpload,
+    ) -> Result<String, GraphError>;
+
+    /// Looks a media id up.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn media_info(&self, sender: &Sender, media_id: &str) -> Result<MediaInfo, GraphError>;
+
+    /// Downloads a media file.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn download_media(
+        &self,
+        sender: &Sender,
+        media_id: &str,
+    ) -> Result<MediaDownload, GraphError>;
+
+    /// Deletes an uploaded media file.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn delete_media(&self, sender: &Sender, media_id: &str) -> Result<(), GraphError>;
+}
+
+/// The time. A port so tests can pin it.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}

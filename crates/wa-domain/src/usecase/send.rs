@@ -1,0 +1,366 @@
+//! Sending a message, in two steps: accept it into the queue, then deliver it to Meta.
+//!
+//! [`enqueue`] runs on the API request: it checks everything that can be checked without Meta
+//! (content limits, tenant enabled, connection active, the window), honours the idempotency key,
+//! and stores the message as `pending` before anything is sent. [`deliver`] runs later, in a
+//! worker (or right away for [`send_now`]): it checks the tenant, connection and window again,
+//! because time has passed, calls Meta with our message id as callback data, and records the
+//! wamid or the classified failure. `AuthInvalid` holds the message (it stays `pending`) and marks
+//! the connection `invalid`; sending resumes when the credentials are replaced.
+
+use crate::{
+    connection::{Connection, ConnectionHealth},
+    content::check_reply_context,
+    credential::CredentialKind,
+    error_class::ErrorClass,
+    graph::{GraphError, Sender},
+    ids::{MessageId, TenantId, WaMessageId},
+    message::{MessageBody, MessageFailure, NewOutbound, OutboundMessage, StoredMessage},
+    ports::{OutboundInsert, StoreError, VaultError},
+    status::MessageStatus,
+    validation::{ValidationError, Violation},
+    window::{WindowClosed, check_send},
+};
+
+use super::Ports;
+
+/// Longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Why a message cannot be accepted or delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The request itself is invalid.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// No such tenant.
+    #[error("tenant not found")]
+    TenantNotFound,
+    /// The tenant is disabled.
+    #[error("tenant is disabled")]
+    TenantDisabled,
+    /// The tenant has no WhatsApp connection.
+    #[error("tenant has no WhatsApp connection")]
+    NotConnected,
+    /// The connection cannot send now.
+    #[error("the WhatsApp connection is {} and cannot send", .0.as_str())]
+    ConnectionNotActive(ConnectionHealth),
+    /// Outside the customer-service window and not a template.
+    #[error(transparent)]
+    WindowClosed(#[from] WindowClosed),
+    /// No such message for this tenant.
+    #[error("message not found")]
+    MessageNotFound,
+    /// The vault could not provide the token.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A message accepted into the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enqueued {
+    /// The stored message.
+    pub message: StoredMessage,
+    /// True when the idempotency key matched an earlier request: nothing new was stored.
+    pub replayed: bool,
+}
+
+/// Accepts a message: validates, checks the rules, stores it as `pending`.
+///
+/// # Errors
+/// [`SendError::Invalid`], [`SendError::TenantNotFound`], [`SendError::TenantDisabled`],
+/// [`SendError::NotConnected`], [`SendError::ConnectionNotActive`], [`SendError::WindowClosed`],
+/// or a store failure.
+pub async fn enqueue(
+    ports: &Ports,
+    tenant_id: TenantId,
+    message: OutboundMessage,
+    idempotency_key: Option<String>,
+) -> Result<Enqueued, SendError> {
+    check_reply_context(&message.content, message.reply_to.as_ref())?;
+    if let Some(key) = &idempotency_key {
+        check_idempotency_key(key)?;
+        // A retried request returns what the first one got, whatever changed since.
+        if let Some(existing) = ports
+            .messages
+            .find_by_idempotency_key(tenant_id, key)
+            .await?
+        {
+            return Ok(Enqueued {
+                message: existing,
+                replayed: true,
+            });
+        }
+    }
+    require_sendable(ports, tenant_id).await?;
+    let now = ports.clock.now();
+    check_window(ports, tenant_id, &message, now).await?;
+    let new = NewOutbound {
+        id: MessageId::generate(),
+        tenant_id,
+        message,
+        idempotency_key,
+        created_at: now,
+    };
+    match ports.messages.insert_outbound(&new).await? {
+        OutboundInsert::Inserted(message) => Ok(Enqueued {
+            message,
+            replayed: false,
+        }),
+        // Two requests with the same key raced; the other one stored first.
+        OutboundInsert::Existing(message) => Ok(Enqueued {
+            message,
+            replayed: true,
+        }),
+    }
+}
+
+/// What happened when a worker tried to deliver a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// Meta accepted it.
+    Accepted {
+        /// Meta's id.
+        wamid: WaMessageId,
+    },
+    /// A temporary failure: the caller schedules another attempt.
+    Retry {
+        /// What went wrong (its class says how to back off).
+        failure: MessageFailure,
+    },
+    /// It will never be sent; stored as `failed`.
+    Failed {
+        /// Why.
+        failure: MessageFailure,
+    },
+    /// The tenant cannot send right now (credentials invalid, connection or tenant not active):
+    /// the message stays `pending` until that changes.
+    Held {
+        /// Why, for logs and the API.
+        reason: String,
+    },
+    /// The message had already left `pending` (a duplicate claim): nothing was sent.
+    AlreadyProcessed {
+        /// Its current state.
+        status: MessageStatus,
+    },
+}
+
+/// Delivers a stored `pending` message to Meta and records the outcome.
+///
+/// # Errors
+/// [`SendError::MessageNotFound`], or store and vault failures that leave the message as it was
+/// (the caller retries later). Meta's failures are not errors here: they are [`Delivery`] outcomes.
+pub async fn deliver(
+    ports: &Ports,
+    tenant_id: TenantId,
+    message_id: MessageId,
+) -> Result<Delivery, SendError> {
+    let stored = ports
+        .messages
+        .get(tenant_id, message_id)
+        .await?
+        .ok_or(SendError::MessageNotFound)?;
+    if stored.lifecycle.status != MessageStatus::Pending {
+        return Ok(Delivery::AlreadyProcessed {
+            status: stored.lifecycle.status,
+        });
+    }
+    let MessageBody::Outbound(content) = stored.body.clone() else {
+        return Ok(Delivery::AlreadyProcessed {
+            status: stored.lifecycle.status,
+        });
+    };
+    let connection = match require_sendable(ports, tenant_id).await {
+        Ok(connection) => connection,
+        Err(
+            held @ (SendError::TenantDisabled
+            | SendError::NotConnected
+            | SendError::ConnectionNotActive(_)),
+        ) => {
+            return Ok(Delivery::Held {
+                reason: held.to_string(),
+            });
+        }
+        Err(other) => return Err(other),
+    };
+    let message = OutboundMessage {
+        recipient: stored.customer.recipient(),
+        content,
+        reply_to: stored.reply_to.clone(),
+    };
+    let now = ports.clock.now();
+    if let Err(closed) = check_window(ports, tenant_id, &message, now).await {
+        let SendError::WindowClosed(closed) = closed else {
+            return Err(closed);
+        };
+        let failure = MessageFailure {
+            class: ErrorClass::WindowClosed,
+            code: None,
+            title: closed.to_string(),
+            details: None,
+            fbtrace_id: None,
+        };
+        ports
+            .messages
+            .mark_failed(tenant_id, message_id, &failure, now)
+            .await?;
+        return Ok(Delivery::Failed { failure });
+    }
+    let token = match ports
+        .vault
+        .get(tenant_id, CredentialKind::AccessToken)
+        .await
+    {
+        Ok(token) => token,
+        Err(VaultError::NotFound(_) | VaultError::Undecryptable(_)) => {
+            let reason = "the access token is missing or cannot be decrypted".to_owned();
+            mark_invalid(ports, tenant_id, &reason).await?;
+            return Ok(Delivery::Held { reason });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let sender = Sender {
+        phone_number_id: connection.phone_number_id,
+        token,
+    };
+    match ports.graph.send(&sender, &message, message_id).await {
+        Ok(receipt) => {
+            let at = ports.clock.now();
+            ports
+                .messages
+                .mark_accepted(tenant_id, message_id, &receipt.wamid, at)
+                .await?;
+            ports
+                .conversations
+                .record_outbound(tenant_id, &stored.customer, at)
+                .await?;
+            Ok(Delivery::Accepted {
+                wamid: receipt.wamid,
+            })
+        }
+        Err(error) => record_graph_failure(ports, tenant_id, message_id, &error).await,
+    }
+}
+
+/// Enqueues and delivers at once: for the CLI and for callers without a worker.
+///
+/// # Errors
+/// As [`enqueue`] and [`deliver`].
+pub async fn send_now(
+    ports: &Ports,
+    tenant_id: TenantId,
+    message: OutboundMessage,
+    idempotency_key: Option<String>,
+) -> Result<(Enqueued, Delivery), SendError> {
+    let enqueued = enqueue(ports, tenant_id, message, idempotency_key).await?;
+    let delivery = deliver(ports, tenant_id, enqueued.message.id).await?;
+    Ok((enqueued, delivery))
+}
+
+async fn record_graph_failure(
+    ports: &Ports,
+    tenant_id: TenantId,
+    message_id: MessageId,
+    error: &GraphError,
+) -> Result<Delivery, SendError> {
+    let failure = error.to_failure();
+    match error.class {
+        ErrorClass::Retryable | ErrorClass::RateLimited { .. } => {
+            ports
+                .messages
+                .record_attempt(tenant_id, message_id, Some(failure.clone()))
+                .await?;
+            Ok(Delivery::Retry { failure })
+        }
+        ErrorClass::Permanent | ErrorClass::WindowClosed => {
+            ports
+                .messages
+                .mark_failed(tenant_id, message_id, &failure, ports.clock.now())
+                .await?;
+            Ok(Delivery::Failed { failure })
+        }
+        ErrorClass::AuthInvalid => {
+            let reason = format!("Meta rejected the credentials: {error}");
+            ports
+                .messages
+                .record_attempt(tenant_id, message_id, Some(failure))
+                .await?;
+            mark_invalid(ports, tenant_id, &reason).await?;
+            Ok(Delivery::Held { reason })
+        }
+    }
+}
+
+async fn mark_invalid(ports: &Ports, tenant_id: TenantId, reason: &str) -> Result<(), SendError> {
+    let now = ports.clock.now();
+    ports
+        .connections
+        .set_health(
+            tenant_id,
+            ConnectionHealth::Invalid,
+            Some(reason.to_owned()),
+            now,
+            None,
+        )
+        .await?;
+    Ok(())
+}
+
+/// The tenant must exist and be enabled, and its connection must be active.
+async fn require_sendable(ports: &Ports, tenant_id: TenantId) -> Result<Connection, SendError> {
+    let tenant = ports
+        .tenants
+        .get(tenant_id)
+        .await?
+        .ok_or(SendError::TenantNotFound)?;
+    if !tenant.enabled {
+        return Err(SendError::TenantDisabled);
+    }
+    let connection = ports
+        .connections
+        .get(tenant_id)
+        .await?
+        .ok_or(SendError::NotConnected)?;
+    if connection.health != ConnectionHealth::Active {
+        return Err(SendError::ConnectionNotActive(connection.health));
+    }
+    Ok(connection)
+}
+
+async fn check_window(
+    ports: &Ports,
+    tenant_id: TenantId,
+    message: &OutboundMessage,
+    now: time::OffsetDateTime,
+) -> Result<(), SendError> {
+    if message.content.is_template() {
+        return Ok(());
+    }
+    let customer = message.recipient.clone().into();
+    let conversation = ports.conversations.find(tenant_id, &customer).await?;
+    let window = conversation.and_then(|conversation| conversation.window);
+    check_send(&message.content, window.as_ref(), now)?;
+    Ok(())
+}
+
+fn check_idempotency_key(key: &str) -> Result<(), ValidationError> {
+    if key.is_empty() {
+        return Err(ValidationError::new("idempotency_key", Violation::Empty));
+    }
+    if key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ValidationError::new(
+            "idempotency_key",
+            Violation::Format {
+                expected: "at most 255 printable ASCII characters",
+            },
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

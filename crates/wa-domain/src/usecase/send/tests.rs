@@ -1,0 +1,574 @@
+//! Tests for enqueue and deliver: every branch, against mocks of the ports.
+
+use std::sync::{Arc, Mutex};
+
+use crate::{
+    connection::ConnectionHealth,
+    credential::{CredentialKind, ExposeSecret, SecretString},
+    error_class::{ErrorClass, RateLimitScope},
+    graph::{GraphError, GraphErrorInfo, SendReceipt},
+    ids::{MessageId, TenantId, WaMessageId},
+    message::{MessageBody, NewOutbound, OutboundMessage, StoredMessage},
+    ports::{OutboundInsert, VaultError},
+    status::{Lifecycle, MessageStatus, Transition},
+    usecase::test_support::{
+        Mocks, NOW, closed_window, connection, customer, open_window, text_message,
+    },
+};
+
+use super::*;
+
+fn stored(new: &NewOutbound) -> StoredMessage {
+    StoredMessage {
+        id: new.id,
+        tenant_id: new.tenant_id,
+        wamid: None,
+        customer: new.message.recipient.clone().into(),
+        body: MessageBody::Outbound(new.message.content.clone()),
+        reply_to: new.message.reply_to.clone(),
+        lifecycle: Lifecycle::pending(),
+        failure: None,
+        pricing: None,
+        idempotency_key: new.idempotency_key.clone(),
+        attempts: 0,
+        created_at: new.created_at,
+    }
+}
+
+fn pending_message(tenant_id: TenantId, id: MessageId) -> StoredMessage {
+    stored(&NewOutbound {
+        id,
+        tenant_id,
+        message: text_message("hello"),
+        idempotency_key: None,
+        created_at: NOW,
+    })
+}
+
+fn meta_error(code: i64) -> GraphError {
+    GraphError {
+        class: crate::error_class::classify_meta_code(code, false),
+        code: Some(code),
+        http_status: Some(400),
+        info: Box::new(GraphErrorInfo {
+            message: format!("(#{code}) something"),
+            fbtrace_id: Some("AbCdEf".to_owned()),
+            ..GraphErrorInfo::default()
+        }),
+    }
+}
+
+// ---- enqueue ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn enqueue_stores_a_pending_message_when_the_window_is_open() {
+    let tenant = TenantId::generate();
+    let mut mocks = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, ConnectionHealth::Active)
+        .with_window(tenant, Some(open_window()));
+    mocks
+        .messages
+        .expect_find_by_idempotency_key()
+        .withf(move |t, key| *t == tenant && key == "key-1")
+        .times(1)
+        .returning(|_, _| Ok(None));
+    let seen = Arc::new(Mutex::new(None));
+    let seen_in_mock = seen.clone();
+    mocks
+        .messages
+        .expect_insert_outbound()
+        .times(1)
+        .returning(move |new| {
+            *seen_in_mock.lock().unwrap() = Some(new.clone());
+            Ok(OutboundInsert::Inserted(stored(new)))
+        });
+    let ports = mocks.into_ports();
+
+    let enqueued = enqueue(&ports, tenant, text_message("hi"), Some("key-1".into()))
+        .await
+        .unwrap();
+
+    assert!(!enqueued.replayed);
+    assert_eq!(enqueued.message.lifecycle.status, MessageStatus::Pending);
+    let new = seen.lock().unwrap().clone().unwrap();
+    assert_eq!(new.tenant_id, tenant);
+    assert_eq!(new.created_at, NOW);
+    assert_eq!(new.idempotency_key.as_deref(), Some("key-1"));
+    assert_eq!(new.message, text_message("hi"));
+}
+
+#[tokio::test]
+async fn enqueue_refuses_free_form_after_the_window_closed() {
+    let tenant = TenantId::generate();
+    let ports = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, ConnectionHealth::Active)
+        .with_window(tenant, Some(closed_window()))
+        .into_ports();
+    let err = enqueue(&ports, tenant, text_message("hi"), None)
+        .await
+        .unwrap_err();
+    let SendError::WindowClosed(closed) = err else {
+        panic!("expected WindowClosed, got {err:?}")
+    };
+    assert_eq!(closed.closed_at, Some(closed_window().expires_at));
+}
+
+#[tokio::test]
+async fn enqueue_lets_a_template_through_a_closed_window_without_looking_at_it() {
+    use crate::{
+        content::{OutboundContent, Template},
+        ids::{LanguageCode, TemplateName},
+    };
+    let tenant = TenantId::generate();
+    let mut mocks = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, ConnectionHealth::Active);
+    // No window expectation: a template never needs one.
+    mocks
+        .messages
+        .expect_insert_outbound()
+        .times(1)
+        .returning(|new| Ok(OutboundInsert::Inserted(stored(new))));
+    let mut message = text_message("unused");
+    message.content = OutboundContent::Template(Template::without_parameters(
+        TemplateName::parse("hello_world").unwrap(),
+        LanguageCode::parse("en_US").unwrap(),
+    ));
+    let enqueued = enqueue(&mocks.into_ports(), tenant, message, None)
+        .await
+        .unwrap();
+    assert!(enqueued.message.body.kind() == crate::message::MessageKind::Template);
+}
+
+#[tokio::test]
+async fn enqueue_refuses_free_form_to_a_customer_who_never_wrote() {
+    let tenant = TenantId::generate();
+    let mut mocks = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, ConnectionHealth::Active);
+    mocks.conversations.expect_find().returning(|_, _| Ok(None));
+    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::WindowClosed(WindowClosed { closed_at: None })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn enqueue_checks_tenant_and_connection() {
+    let tenant = TenantId::generate();
+
+    let mut mocks = Mocks::default();
+    mocks.tenants.expect_get().returning(|_| Ok(None));
+    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SendError::TenantNotFound), "{err:?}");
+
+    let ports = Mocks::default().with_tenant(tenant, false).into_ports();
+    let err = enqueue(&ports, tenant, text_message("hi"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SendError::TenantDisabled), "{err:?}");
+
+    let mut mocks = Mocks::default().with_tenant(tenant, true);
+    mocks.connections.expect_get().returning(|_| Ok(None));
+    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SendError::NotConnected), "{err:?}");
+
+    for health in [
+        ConnectionHealth::Pending,
+        ConnectionHealth::Disconnected,
+        ConnectionHealth::Invalid,
+    ] {
+        let ports = Mocks::default()
+            .with_tenant(tenant, true)
+            .with_connection(tenant, health)
+            .into_ports();
+        let err = enqueue(&ports, tenant, text_message("hi"), None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SendError::ConnectionNotActive(h) if h == health),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn enqueue_with_a_used_idempotency_key_returns_the_first_message() {
+    let tenant = TenantId::generate();
+    let first = pending_message(tenant, MessageId::generate());
+    let mut mocks = Mocks::default();
+    let existing = first.clone();
+    mocks
+        .messages
+        .expect_find_by_idempotency_key()
+        .withf(move |t, key| *t == tenant && key == "key-1")
+        .returning(move |_, _| Ok(Some(existing.clone())));
+    // No tenant, connection, window or insert expectations: nothing else may be touched.
+    let enqueued = enqueue(
+        &mocks.into_ports(),
+        tenant,
+        text_message("other text"),
+        Some("key-1".into()),
+    )
+    .await
+    .unwrap();
+    assert!(enqueued.replayed);
+    assert_eq!(enqueued.message, first);
+}
+
+#[tokio::test]
+async fn enqueue_losing_an_idempotency_race_returns_the_winner() {
+    let tenant = TenantId::generate();
+    let winner = pending_message(tenant, MessageId::generate());
+    let mut mocks = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, ConnectionHealth::Active)
+        .with_window(tenant, Some(open_window()));
+    mocks
+        .messages
+        .expect_find_by_idempotency_key()
+        .returning(|_, _| Ok(None));
+    let returned = winner.clone();
+    mocks
+        .messages
+        .expect_insert_outbound()
+        .returning(move |_| Ok(OutboundInsert::Existing(returned.clone())));
+    let enqueued = enqueue(
+        &mocks.into_ports(),
+        tenant,
+        text_message("hi"),
+        Some("k".into()),
+    )
+    .await
+    .unwrap();
+    assert!(enqueued.replayed);
+    assert_eq!(enqueued.message.id, winner.id);
+}
+
+#[tokio::test]
+async fn enqueue_rejects_a_reaction_that_quotes_a_message() {
+    use crate::content::{OutboundContent, Reaction};
+    let target = WaMessageId::parse("wamid.target").unwrap();
+    let mut message = text_message("unused");
+    message.content = OutboundContent::Reaction(Reaction::new(target.clone(), "👍").unwrap());
+    message.reply_to = Some(target);
+    let err = enqueue(
+        &Mocks::default().into_ports(),
+        TenantId::generate(),
+        message,
+        None,
+    )
+    .await
+    .unwrap_err();
+    let SendError::Invalid(invalid) = err else {
+        panic!("expected Invalid, got {err:?}")
+    };
+    assert_eq!(invalid.field(), "context.message_id");
+}
+
+#[tokio::test]
+async fn enqueue_rejects_bad_idempotency_keys() {
+    let tenant = TenantId::generate();
+    for key in ["", "has space", &"k".repeat(256)] {
+        let err = enqueue(
+            &Mocks::default().into_ports(),
+            tenant,
+            text_message("hi"),
+            Some(key.to_owned()),
+        )
+        .await
+        .unwrap_err();
+        let SendError::Invalid(invalid) = err else {
+            panic!("expected Invalid, got {err:?}")
+        };
+        assert_eq!(invalid.field(), "idempotency_key");
+    }
+}
+
+// ---- deliver ------------------------------------------------------------------------------
+
+struct DeliverSetup {
+    mocks: Mocks,
+    tenant: TenantId,
+    id: MessageId,
+}
+
+fn deliver_setup(health: ConnectionHealth) -> DeliverSetup {
+    let tenant = TenantId::generate();
+    let id = MessageId::generate();
+    let mut mocks = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, health);
+    let message = pending_message(tenant, id);
+    mocks
+        .messages
+        .expect_get()
+        .withf(move |t, m| *t == tenant && *m == id)
+        .returning(move |_, _| Ok(Some(message.clone())));
+    DeliverSetup { mocks, tenant, id }
+}
+
+fn with_token(mut mocks: Mocks, tenant: TenantId) -> Mocks {
+    mocks
+        .vault
+        .expect_get()
+        .withf(move |t, kind| *t == tenant && *kind == CredentialKind::AccessToken)
+        .returning(|_, _| Ok(SecretString::from("EAAG-token")));
+    mocks
+}
+
+#[tokio::test]
+async fn deliver_sends_with_our_id_as_callback_and_records_the_wamid() {
+    let DeliverSetup { mocks, tenant, id } = deliver_setup(ConnectionHealth::Active);
+    let mut mocks = with_token(mocks.with_window(tenant, Some(open_window())), tenant);
+    mocks
+        .graph
+        .expect_send()
+        .withf(move |sender, message: &OutboundMessage, callback| {
+            sender.token.expose_secret() == "EAAG-token"
+                && sender.phone_number_id
+                    == connection(tenant, ConnectionHealth::Active).phone_number_id
+                && *callback == id
+                && *message == text_message("hello")
+        })
+        .times(1)
+        .returning(|_, _, _| {
+            Ok(SendReceipt {
+                wamid: WaMessageId::parse("wamid.ABC").unwrap(),
+                wa_id: Some("972541234567".into()),
+                user_id: None,
+                message_status: None,
+            })
+        });
+    mocks
+        .messages
+        .expect_mark_accepted()
+        .withf(move |t, m, wamid, at| {
+            *t == tenant && *m == id && wamid.as_str() == "wamid.ABC" && *at == NOW
+        })
+        .times(1)
+        .returning(|_, _, _, _| {
+            Ok(Transition::Advanced {
+                from: MessageStatus::Pending,
+                to: MessageStatus::Accepted,
+            })
+        });
+    mocks
+        .conversations
+        .expect_record_outbound()
+        .withf(move |t, c, _| *t == tenant && *c == customer())
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert_eq!(
+        delivery,
+        Delivery::Accepted {
+            wamid: WaMessageId::parse("wamid.ABC").unwrap()
+        }
+    );
+}
+
+#[tokio::test]
+async fn deliver_schedules_a_retry_for_retryable_and_rate_limited_errors() {
+    for code in [131000, 2, 130429, 131056] {
+        let DeliverSetup { mocks, tenant, id } = deliver_setup(ConnectionHealth::Active);
+        let mut mocks = with_token(mocks.with_window(tenant, Some(open_window())), tenant);
+        mocks
+            .graph
+            .expect_send()
+            .returning(move |_, _, _| Err(meta_error(code)));
+        mocks
+            .messages
+            .expect_record_attempt()
+            .withf(move |t, m, failure| {
+                *t == tenant && *m == id && failure.as_ref().unwrap().code == Some(code)
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+        let Delivery::Retry { failure } = delivery else {
+            panic!("{code}: expected Retry, got {delivery:?}")
+        };
+        assert!(failure.class.is_retryable());
+        assert_eq!(failure.fbtrace_id.as_deref(), Some("AbCdEf"));
+    }
+}
+
+#[tokio::test]
+async fn deliver_fails_at_once_on_permanent_and_window_closed_errors() {
+    for (code, class) in [
+        (131026, ErrorClass::Permanent),
+        (131047, ErrorClass::WindowClosed),
+    ] {
+        let DeliverSetup { mocks, tenant, id } = deliver_setup(ConnectionHealth::Active);
+        let mut mocks = with_token(mocks.with_window(tenant, Some(open_window())), tenant);
+        mocks
+            .graph
+            .expect_send()
+            .returning(move |_, _, _| Err(meta_error(code)));
+        mocks
+            .messages
+            .expect_mark_failed()
+            .withf(move |t, m, failure, _| *t == tenant && *m == id && failure.class == class)
+            .times(1)
+            .returning(|_, _, _, _| {
+                Ok(Transition::Advanced {
+                    from: MessageStatus::Pending,
+                    to: MessageStatus::Failed,
+                })
+            });
+        let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+        assert!(
+            matches!(delivery, Delivery::Failed { ref failure } if failure.code == Some(code)),
+            "{delivery:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deliver_holds_the_message_and_invalidates_the_connection_on_auth_errors() {
+    let DeliverSetup { mocks, tenant, id } = deliver_setup(ConnectionHealth::Active);
+    let mut mocks = with_token(mocks.with_window(tenant, Some(open_window())), tenant);
+    mocks
+        .graph
+        .expect_send()
+        .returning(|_, _, _| Err(meta_error(190)));
+    mocks
+        .messages
+        .expect_record_attempt()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    mocks
+        .connections
+        .expect_set_health()
+        .withf(move |t, health, reason, _, verified| {
+            *t == tenant
+                && *health == ConnectionHealth::Invalid
+                && reason.as_ref().unwrap().contains("190")
+                && verified.is_none()
+        })
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    // No mark_failed expectation: the message must not fail.
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
+}
+
+#[tokio::test]
+async fn deliver_rechecks_the_window_and_fails_without_calling_meta() {
+    let DeliverSetup { mocks, tenant, id } = deliver_setup(ConnectionHealth::Active);
+    let mut mocks = mocks.with_window(tenant, Some(closed_window()));
+    mocks
+        .messages
+        .expect_mark_failed()
+        .withf(move |_, m, failure, _| {
+            *m == id
+                && failure.class == ErrorClass::WindowClosed
+                && failure.title.contains("template")
+        })
+        .times(1)
+        .returning(|_, _, _, _| {
+            Ok(Transition::Advanced {
+                from: MessageStatus::Pending,
+                to: MessageStatus::Failed,
+            })
+        });
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert!(matches!(delivery, Delivery::Failed { .. }), "{delivery:?}");
+}
+
+#[tokio::test]
+async fn deliver_holds_when_the_connection_is_not_active() {
+    for health in [
+        ConnectionHealth::Invalid,
+        ConnectionHealth::Disconnected,
+        ConnectionHealth::Pending,
+    ] {
+        let DeliverSetup { mocks, tenant, id } = deliver_setup(health);
+        let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+        assert!(
+            matches!(delivery, Delivery::Held { .. }),
+            "{health:?}: {delivery:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deliver_holds_and_invalidates_when_the_token_is_missing() {
+    let DeliverSetup {
+        mut mocks,
+        tenant,
+        id,
+    } = deliver_setup(ConnectionHealth::Active);
+    mocks = mocks.with_window(tenant, Some(open_window()));
+    mocks
+        .vault
+        .expect_get()
+        .returning(|_, kind| Err(VaultError::NotFound(kind)));
+    mocks
+        .connections
+        .expect_set_health()
+        .withf(|_, health, _, _, _| *health == ConnectionHealth::Invalid)
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
+}
+
+#[tokio::test]
+async fn deliver_skips_messages_that_already_left_pending() {
+    let tenant = TenantId::generate();
+    let id = MessageId::generate();
+    let mut message = pending_message(tenant, id);
+    message.lifecycle.status = MessageStatus::Accepted;
+    let mut mocks = Mocks::default();
+    mocks
+        .messages
+        .expect_get()
+        .returning(move |_, _| Ok(Some(message.clone())));
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert_eq!(
+        delivery,
+        Delivery::AlreadyProcessed {
+            status: MessageStatus::Accepted
+        }
+    );
+}
+
+#[tokio::test]
+async fn deliver_of_an_unknown_message_is_not_found() {
+    let mut mocks = Mocks::default();
+    mocks.messages.expect_get().returning(|_, _| Ok(None));
+    let err = deliver(
+        &mocks.into_ports(),
+        TenantId::generate(),
+        MessageId::generate(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, SendError::MessageNotFound), "{err:?}");
+}
+
+#[test]
+fn rate_limit_scope_is_kept_in_the_class() {
+    let error = meta_error(131056);
+    assert_eq!(
+        error.class,
+        ErrorClass::RateLimited {
+            scope: RateLimitScope::RecipientPair
+        }
+    );
+}

@@ -1,0 +1,55 @@
+//! `cargo xtask <task>`: the project's own automation, written in Rust so it runs wherever cargo does.
+//!
+//! Tasks:
+//! - `tidy`: architecture and hygiene checks that CI runs (see `tidy.rs`).
+//! - `test`: every test, with PostgreSQL made available (see `test_suite.rs`).
+//! - `migrate`: applies or rolls back the schema (see `migrate.rs`).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod migrate;
+mod test_suite;
+mod tidy;
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "tidy" => tidy::run(&workspace_root()),
+        "test" => test_suite::run(&workspace_root(), &rest),
+        "migrate" => migrate::run(&workspace_root(), &rest),
+        "" | "help" | "--help" | "-h" => {
+            print_help();
+            Ok(())
+        }
+        other => {
+            print_help();
+            bail!("unknown task `{other}` (arguments: {rest:?})")
+        }
+    }
+}
+
+fn print_help() {
+    println!(
+        "cargo xtask <task>\n\n\
+         Tasks:\n  \
+         tidy                     dependency rule, module docs and banned macros\n  \
+         test [cargo args]        all tests on SQLite and PostgreSQL (starts local PostgreSQL)\n  \
+         migrate [up|down [N]|status|fresh]\n                                  \
+         the schema, on DATABASE_URL or data/wa.db"
+    );
+}
+
+/// The workspace root: xtask lives one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}

@@ -1,0 +1,106 @@
+//! `cargo xtask test`: the whole test suite, on SQLite and PostgreSQL.
+//!
+//! Makes sure the local PostgreSQL server is up (starting the cluster when it is installed but
+//! stopped), points `WA_TEST_POSTGRES_URL` at it unless the caller already did, and runs every
+//! test of the workspace. Tests that need PostgreSQL read that variable and fail loudly when it is
+//! missing, so running plain `cargo test` without it is an error, never a silent skip.
+
+use std::{
+    net::{SocketAddr, TcpStream},
+    path::Path,
+    process::Command,
+    thread,
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+
+/// The server these machines run, with trust authentication.
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const POSTGRES_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 5432);
+
+pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
+    let url = match std::env::var("WA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            ensure_local_postgres()?;
+            DEFAULT_POSTGRES_URL.to_owned()
+        }
+    };
+    println!(
+        "xtask test: PostgreSQL tests use WA_TEST_POSTGRES_URL={}",
+        redact_password(&url)
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .env("WA_TEST_POSTGRES_URL", &url)
+        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
+        .args(extra_args)
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("tests failed ({status})");
+    }
+    Ok(())
+}
+
+fn postgres_is_listening() -> bool {
+    let addr = SocketAddr::from(POSTGRES_ADDR);
+    TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
+}
+
+fn ensure_local_postgres() -> Result<()> {
+    if postgres_is_listening() {
+        return Ok(());
+    }
+    println!(
+        "xtask test: PostgreSQL is not listening on 127.0.0.1:5432; starting the local cluster"
+    );
+    let versions: Vec<String> = std::fs::read_dir("/etc/postgresql")
+        .context("PostgreSQL is not running and /etc/postgresql does not exist: install PostgreSQL or set WA_TEST_POSTGRES_URL")?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    for version in versions {
+        let _ = Command::new("pg_ctlcluster")
+            .args(["--skip-systemctl-redirect", &version, "main", "start"])
+            .status();
+    }
+    for _ in 0..30 {
+        if postgres_is_listening() {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(500));
+    }
+    bail!("PostgreSQL did not come up on 127.0.0.1:5432; start it or set WA_TEST_POSTGRES_URL")
+}
+
+/// Hides the password of a `scheme://user:password@host/...` URL.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn hides_passwords_only() {
+        assert_eq!(
+            redact_password("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_password("sqlite://x.db"), "sqlite://x.db");
+    }
+}

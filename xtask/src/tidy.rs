@@ -1,0 +1,182 @@
+//! `cargo xtask tidy`: checks that keep the architecture honest.
+//!
+//! 1. The dependency rule: `wa-domain`'s normal dependency tree holds no database or HTTP crate.
+//! 2. Every Rust source file opens with a `//!` module doc.
+//! 3. No `todo!` or `unimplemented!` is left in the sources.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, Result, bail};
+
+/// Crates that must never appear in `wa-domain`'s normal dependency tree.
+const FORBIDDEN_IN_DOMAIN: &[&str] = &[
+    "sea-orm",
+    "sea-query",
+    "sqlx",
+    "reqwest",
+    "hyper",
+    "axum",
+    "tokio",
+];
+
+/// Folders whose Rust files are ours and must follow the rules.
+const SOURCE_ROOTS: &[&str] = &["crates", "migration", "xtask"];
+
+pub(crate) fn run(root: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    problems.extend(check_domain_dependencies(root)?);
+    let files = rust_files(root)?;
+    for file in &files {
+        problems.extend(check_file(root, file)?);
+    }
+    if problems.is_empty() {
+        println!(
+            "tidy: ok ({} Rust files, wa-domain dependency rule holds)",
+            files.len()
+        );
+        return Ok(());
+    }
+    for problem in &problems {
+        eprintln!("tidy: {problem}");
+    }
+    bail!("tidy found {} problem(s)", problems.len())
+}
+
+fn check_domain_dependencies(root: &Path) -> Result<Vec<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "tree",
+            "-p",
+            "wa-domain",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .context("running cargo tree")?;
+    if !output.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let tree = String::from_utf8(output.stdout).context("cargo tree printed non-UTF-8")?;
+    Ok(forbidden_dependencies(&tree)
+        .into_iter()
+        .map(|name| format!("wa-domain depends on `{name}`: the domain must stay free of database and HTTP crates"))
+        .collect())
+}
+
+/// The forbidden crate names found in `cargo tree --prefix none --format {p}` output.
+fn forbidden_dependencies(tree: &str) -> Vec<String> {
+    let mut found: Vec<String> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| FORBIDDEN_IN_DOMAIN.contains(name))
+        .map(str::to_owned)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for dir in SOURCE_ROOTS {
+        collect_rust_files(&root.join(dir), &mut files)?;
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn collect_rust_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                collect_rust_files(&path, files)?;
+            }
+        } else if name.ends_with(".rs") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn check_file(root: &Path, file: &Path) -> Result<Vec<String>> {
+    let text = fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let shown = file
+        .strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string();
+    Ok(source_problems(&text)
+        .into_iter()
+        .map(|problem| format!("{shown}: {problem}"))
+        .collect())
+}
+
+/// What is wrong with one source file's text.
+fn source_problems(text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !text.starts_with("//!") {
+        problems.push("does not open with a `//!` module doc".to_owned());
+    }
+    // Built from parts so this file does not flag itself.
+    let banned = [concat!("todo", "!("), concat!("unimplemented", "!(")];
+    for (number, line) in text.lines().enumerate() {
+        for pattern in banned {
+            if line.contains(pattern) {
+                problems.push(format!("line {}: `{pattern}` left in the code", number + 1));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{forbidden_dependencies, source_problems};
+
+    #[test]
+    fn flags_forbidden_crates_once() {
+        let tree = "wa-domain v0.1.0\nserde v1.0.0\nsqlx v0.8.0\nreqwest v0.13.0\nsqlx v0.8.0\nhyper-util v0.1\n";
+        assert_eq!(forbidden_dependencies(tree), vec!["reqwest", "sqlx"]);
+    }
+
+    #[test]
+    fn clean_tree_passes() {
+        assert!(forbidden_dependencies("wa-domain v0.1.0\nserde v1\ntime v0.3\n").is_empty());
+    }
+
+    #[test]
+    fn file_without_module_doc_is_flagged() {
+        assert_eq!(source_problems("fn main() {}\n").len(), 1);
+        assert!(source_problems("//! Docs.\nfn main() {}\n").is_empty());
+    }
+
+    #[test]
+    fn leftover_todo_is_flagged() {
+        let text = format!(
+            "//! Docs.\nfn f() {{ {}\"later\") }}\n",
+            concat!("todo", "!(")
+        );
+        assert_eq!(source_problems(&text).len(), 1);
+    }
+}
