@@ -1,0 +1,442 @@
+//! [`ConversationRepository`] over `whatsapp_conversations`.
+//!
+//! A customer is found by BSUID first, then by phone number. When activity reveals that two
+//! rows are the same customer (one known by BSUID, one by phone, or a number change onto a
+//! number that already wrote), the rows are merged in the same transaction: messages move to
+//! the surviving row, counts add up, and the window keeps the later expiry.
+//!
+//! The window only moves forward: `window_expires_at` is set with a `CASE` that keeps the later
+//! of the stored and the new time (the portable `GREATEST`), in one `UPDATE`, so concurrent
+//! and late webhooks can never shorten it.
+
+use async_trait::async_trait;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Value,
+    sea_query::{Expr, ExprTrait, OnConflict, Query, UpdateStatement},
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use wa_domain::{
+    conversation::{Conversation, ConversationId, CustomerActivity, IdentityChange},
+    customer::CustomerIdentity,
+    ids::TenantId,
+    message::Page,
+    ports::{ConversationRepository, StoreError},
+    window::WINDOW_LENGTH,
+};
+
+use crate::{
+    convert::{self, timestamp},
+    entity::{
+        whatsapp_conversation::{self, Column, Model},
+        whatsapp_message,
+    },
+    error::{classify, corrupt},
+    repo::{begin_write, finish, insert_row, keep_unless, latest},
+};
+
+const TABLE: &str = "whatsapp_conversations";
+
+/// Conversations and windows in the database.
+#[derive(Debug, Clone)]
+pub struct SqlConversations {
+    db: DatabaseConnection,
+}
+
+impl SqlConversations {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+async fn by_column<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    column: Column,
+    value: Option<&str>,
+) -> Result<Option<Model>, StoreError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    whatsapp_conversation::Entity::find()
+        .filter(Column::TenantId.eq(tenant.as_uuid()))
+        .filter(column.eq(value))
+        .one(conn)
+        .await
+        .map_err(classify)
+}
+
+/// The rows holding the identity's BSUID and its phone number (possibly one row, or none).
+async fn rows_for<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+) -> Result<(Option<Model>, Option<Model>), StoreError> {
+    let by_bsuid = by_column(
+        conn,
+        tenant,
+        Column::CustomerBsuid,
+        customer.bsuid().map(|b| b.as_str()),
+    )
+    .await?;
+    let by_phone = by_column(
+        conn,
+        tenant,
+        Column::CustomerPhone,
+        customer.phone().map(|p| p.as_str()),
+    )
+    .await?;
+    Ok((by_bsuid, by_phone))
+}
+
+/// The customer's row: by BSUID first, then by phone number.
+async fn find_row<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+) -> Result<Option<Model>, StoreError> {
+    let (by_bsuid, by_phone) = rows_for(conn, tenant, customer).await?;
+    Ok(by_bsuid.or(by_phone))
+}
+
+/// Inserts an empty conversation for the customer unless one exists (any unique index).
+async fn insert_if_absent<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let backend = conn.get_database_backend();
+    let mut stmt = insert_row(
+        whatsapp_conversation::Entity,
+        vec![
+            (Column::Id, Value::from(Uuid::now_v7())),
+            (Column::TenantId, tenant.as_uuid().into()),
+            (
+                Column::CustomerPhone,
+                customer.phone().map(|p| p.as_str().to_owned()).into(),
+            ),
+            (
+                Column::CustomerBsuid,
+                customer.bsuid().map(|b| b.as_str().to_owned()).into(),
+            ),
+            (Column::MessageCount, 0_i64.into()),
+            (Column::CreatedAt, timestamp::value(backend, now)),
+            (Column::UpdatedAt, timestamp::value(backend, now)),
+        ],
+    );
+    stmt.on_conflict(OnConflict::new().do_nothing().to_owned());
+    conn.execute(&stmt).await.map_err(classify)?;
+    Ok(())
+}
+
+/// The id of the customer's conversation, creating it (without a window) if needed. Used when
+/// storing a message, which must belong to a conversation.
+pub(crate) async fn ensure_conversation<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+    now: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
+    if let Some(row) = find_row(conn, tenant, customer).await? {
+        return Ok(row.id);
+    }
+    insert_if_absent(conn, tenant, customer, now).await?;
+    find_row(conn, tenant, customer)
+        .await?
+        .map(|row| row.id)
+        .ok_or_else(|| corrupt(TABLE, "conversation vanished after insert"))
+}
+
+/// Folds `drop` into `keep`: its messages move over, counts add up, times keep the later value,
+/// and names and identities fill gaps. `drop` is deleted.
+async fn merge<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    keep: &Model,
+    drop: &Model,
+) -> Result<(), StoreError> {
+    let backend = conn.get_database_backend();
+    let move_messages = Query::update()
+        .table(whatsapp_message::Entity)
+        .value(whatsapp_message::Column::ConversationId, keep.id)
+        .and_where(Expr::col(whatsapp_message::Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(whatsapp_message::Column::ConversationId).eq(drop.id))
+        .to_owned();
+    conn.execute(&move_messages).await.map_err(classify)?;
+    // Deleted before `keep` takes over its identity, so the unique indexes never see both.
+    let delete = Query::delete()
+        .from_table(whatsapp_conversation::Entity)
+        .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Column::Id).eq(drop.id))
+        .to_owned();
+    conn.execute(&delete).await.map_err(classify)?;
+
+    let mut stmt = Query::update();
+    stmt.table(whatsapp_conversation::Entity).value(
+        Column::MessageCount,
+        Expr::col(Column::MessageCount).add(drop.message_count),
+    );
+    for (column, at) in [
+        (Column::WindowOpenedAt, drop.window_opened_at),
+        (Column::WindowExpiresAt, drop.window_expires_at),
+        (Column::LastMessageAt, drop.last_message_at),
+    ] {
+        if let Some(at) = at {
+            stmt.value(column, latest(column, timestamp::value(backend, at)));
+        }
+    }
+    for (column, value) in [
+        (Column::CustomerName, &drop.customer_name),
+        (Column::CustomerBsuid, &drop.customer_bsuid),
+        (Column::CustomerPhone, &drop.customer_phone),
+        (Column::CustomerUsername, &drop.customer_username),
+    ] {
+        // The surviving row's own value wins; the dropped row only fills gaps.
+        stmt.value(
+            column,
+            sea_orm::sea_query::Func::coalesce([Expr::col(column), Expr::val(value.clone())]),
+        );
+    }
+    stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Column::Id).eq(keep.id));
+    conn.execute(&stmt).await.map_err(classify)?;
+    Ok(())
+}
+
+/// The customer's row with `customer`'s identity merged in, creating or merging rows as needed.
+async fn upsert_identity<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+    now: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
+    let keep = match rows_for(conn, tenant, customer).await? {
+        (Some(by_bsuid), Some(by_phone)) if by_bsuid.id != by_phone.id => {
+            merge(conn, tenant, &by_bsuid, &by_phone).await?;
+            by_bsuid.id
+        }
+        (Some(row), _) | (None, Some(row)) => row.id,
+        (None, None) => return ensure_conversation(conn, tenant, customer, now).await,
+    };
+    set_identity(conn, tenant, keep, customer).await?;
+    Ok(keep)
+}
+
+/// Writes the identity's known values over the row's (what `CustomerIdentity::merged_with` does).
+async fn set_identity<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: Uuid,
+    customer: &CustomerIdentity,
+) -> Result<(), StoreError> {
+    let stmt = Query::update()
+        .table(whatsapp_conversation::Entity)
+        .value(
+            Column::CustomerBsuid,
+            keep_unless(
+                Column::CustomerBsuid,
+                customer.bsuid().map(|b| b.as_str().to_owned()).into(),
+            ),
+        )
+        .value(
+            Column::CustomerPhone,
+            keep_unless(
+                Column::CustomerPhone,
+                customer.phone().map(|p| p.as_str().to_owned()).into(),
+            ),
+        )
+        .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Column::Id).eq(id))
+        .to_owned();
+    conn.execute(&stmt).await.map_err(classify)?;
+    Ok(())
+}
+
+/// Counts a message and moves `last_message_at` forward, plus whatever `extra` sets.
+async fn count_activity<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: Uuid,
+    at: OffsetDateTime,
+    count: bool,
+    extra: impl FnOnce(&mut UpdateStatement),
+) -> Result<(), StoreError> {
+    let backend = conn.get_database_backend();
+    let mut stmt = Query::update();
+    stmt.table(whatsapp_conversation::Entity)
+        .value(
+            Column::LastMessageAt,
+            latest(Column::LastMessageAt, timestamp::value(backend, at)),
+        )
+        .value(
+            Column::UpdatedAt,
+            Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
+        );
+    if count {
+        stmt.value(Column::MessageCount, Expr::col(Column::MessageCount).add(1));
+    }
+    extra(&mut stmt);
+    stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Column::Id).eq(id));
+    conn.execute(&stmt).await.map_err(classify)?;
+    Ok(())
+}
+
+async fn load<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Conversation, StoreError> {
+    whatsapp_conversation::Entity::find()
+        .filter(Column::TenantId.eq(tenant.as_uuid()))
+        .filter(Column::Id.eq(id))
+        .one(conn)
+        .await
+        .map_err(classify)?
+        .ok_or(StoreError::NotFound)
+        .and_then(convert::conversation::to_domain)
+}
+
+#[async_trait]
+impl ConversationRepository for SqlConversations {
+    async fn find(
+        &self,
+        tenant: TenantId,
+        customer: &CustomerIdentity,
+    ) -> Result<Option<Conversation>, StoreError> {
+        find_row(&self.db, tenant, customer)
+            .await?
+            .map(convert::conversation::to_domain)
+            .transpose()
+    }
+
+    async fn record_activity(
+        &self,
+        tenant: TenantId,
+        activity: &CustomerActivity,
+    ) -> Result<Conversation, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let backend = txn.get_database_backend();
+            let now = OffsetDateTime::now_utc();
+            let id = upsert_identity(&txn, tenant, &activity.customer, now).await?;
+            count_activity(
+                &txn,
+                tenant,
+                id,
+                activity.at,
+                activity.count_message,
+                |stmt| {
+                    stmt.value(
+                        Column::CustomerName,
+                        keep_unless(Column::CustomerName, activity.profile_name.clone().into()),
+                    );
+                    if activity.opens_window {
+                        stmt.value(
+                            Column::WindowOpenedAt,
+                            latest(
+                                Column::WindowOpenedAt,
+                                timestamp::value(backend, activity.at),
+                            ),
+                        )
+                        .value(
+                            Column::WindowExpiresAt,
+                            latest(
+                                Column::WindowExpiresAt,
+                                timestamp::value(backend, activity.at + WINDOW_LENGTH),
+                            ),
+                        );
+                    }
+                },
+            )
+            .await?;
+            load(&txn, tenant, id).await
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn record_outbound(
+        &self,
+        tenant: TenantId,
+        customer: &CustomerIdentity,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let id = upsert_identity(&txn, tenant, customer, OffsetDateTime::now_utc()).await?;
+            count_activity(&txn, tenant, id, at, true, |_| {}).await
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn change_identity(
+        &self,
+        tenant: TenantId,
+        change: &IdentityChange,
+    ) -> Result<(), StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let Some(source) = find_row(&txn, tenant, &change.previous).await? else {
+                return Ok(());
+            };
+            // A row already holding the new number or user id is the same customer: fold it in.
+            let (by_bsuid, by_phone) = rows_for(&txn, tenant, &change.current).await?;
+            let mut merged = Vec::new();
+            for other in [by_bsuid, by_phone].into_iter().flatten() {
+                if other.id != source.id && !merged.contains(&other.id) {
+                    merge(&txn, tenant, &source, &other).await?;
+                    merged.push(other.id);
+                }
+            }
+            set_identity(&txn, tenant, source.id, &change.current).await
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn list_open(
+        &self,
+        tenant: TenantId,
+        now: OffsetDateTime,
+        page: Page<ConversationId>,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut query = whatsapp_conversation::Entity::find()
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::WindowExpiresAt.gt(timestamp::value(backend, now)));
+        if let Some(after) = page.after {
+            // Keyset on (expiry, id): continue after the cursor conversation's position.
+            let cursor = whatsapp_conversation::Entity::find()
+                .filter(Column::TenantId.eq(tenant.as_uuid()))
+                .filter(Column::Id.eq(after.as_uuid()))
+                .one(&self.db)
+                .await
+                .map_err(classify)?;
+            let Some(expires_at) = cursor.and_then(|row| row.window_expires_at) else {
+                return Ok(Vec::new());
+            };
+            let expires_at = timestamp::value(backend, expires_at);
+            query = query.filter(
+                Column::WindowExpiresAt
+                    .gt(expires_at.clone())
+                    .or(Column::WindowExpiresAt
+                        .eq(expires_at)
+                        .and(Column::Id.gt(after.as_uuid()))),
+            );
+        }
+        query
+            .order_by_asc(Column::WindowExpiresAt)
+            .order_by_asc(Column::Id)
+            .limit(u64::from(page.limit))
+            .all(&self.db)
+            .await
+            .map_err(classify)?
+            .into_iter()
+            .map(convert::conversation::to_domain)
+            .collect()
+    }
+}

@@ -1,0 +1,706 @@
+//! [`MessageRepository`] over `whatsapp_messages`.
+//!
+//! # Status updates
+//! A status is applied by two statements in one transaction, both scoped to the tenant:
+//! 1. `UPDATE … SET <state>_at = CASE WHEN <state>_at IS NULL OR <state>_at > :at THEN :at ELSE
+//!    <state>_at END, … WHERE tenant_id = :t AND wa_message_id = :w RETURNING id, status_rank`:
+//!    fills the state's time with the earliest report (even when the state will not move, so a
+//!    late webhook fills a gap), locks the row, and reads the rank it holds;
+//! 2. `UPDATE … SET status = :s, status_rank = :r, … WHERE id = :id AND tenant_id = :t AND
+//!    status_rank < :r`: the monotonic move. The `status_rank < :r` condition alone guarantees
+//!    that the state never goes back, whatever runs concurrently; the lock taken by statement 1
+//!    (a row lock on PostgreSQL, the write lock on SQLite) makes the rank it returned the one
+//!    statement 2 compares against, so the reported [`Transition`] is exact.
+//!
+//! Two workers applying `delivered` and `read` to one message at once therefore end at `read`
+//! in either order: the second to run sees the first's rank and only moves upwards.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
+    sea_query::{Expr, ExprTrait, Func, OnConflict, Query, UpdateStatement},
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use wa_domain::{
+    customer::CustomerIdentity,
+    ids::{MessageId, Recipient, TenantId, WaMessageId},
+    inbound::InboundMessage,
+    message::{
+        Direction, MessageFailure, MessageFilter, NewOutbound, Page, Pricing, StatusOutcome,
+        StatusUpdate, StoredMessage,
+    },
+    ports::{InboundInsert, MessageRepository, OutboundInsert, StoreError},
+    status::{MessageStatus, Transition, transition},
+};
+
+use crate::{
+    convert::{
+        self,
+        message::{ContentColumns, content_json, direction_name},
+        timestamp,
+    },
+    entity::whatsapp_message::{self, Column},
+    error::{classify, corrupt},
+    repo::{
+        begin_write, conversation::ensure_conversation, earliest, finish, insert_row, keep_unless,
+    },
+};
+
+const TABLE: &str = "whatsapp_messages";
+
+/// Messages in the database.
+#[derive(Debug, Clone)]
+pub struct SqlMessages {
+    db: DatabaseConnection,
+}
+
+impl SqlMessages {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// The column holding the time a state was reached.
+fn state_time_column(status: MessageStatus) -> Option<Column> {
+    Some(match status {
+        MessageStatus::Pending => return None,
+        MessageStatus::Accepted => Column::AcceptedAt,
+        MessageStatus::Sent => Column::SentAt,
+        MessageStatus::Delivered => Column::DeliveredAt,
+        MessageStatus::Read => Column::ReadAt,
+        MessageStatus::Played => Column::PlayedAt,
+        MessageStatus::Failed => Column::FailedAt,
+    })
+}
+
+/// The failure columns, set together so a row never mixes two errors.
+fn set_failure(stmt: &mut UpdateStatement, failure: &MessageFailure) {
+    stmt.value(Column::ErrorClass, failure.class.as_str())
+        .value(Column::ErrorCode, failure.code.map(|code| code.to_string()))
+        .value(Column::ErrorTitle, failure.title.clone())
+        .value(Column::ErrorDetails, failure.details.clone())
+        .value(Column::FbtraceId, failure.fbtrace_id.clone());
+}
+
+/// The pricing columns; what the update does not say is kept.
+fn set_pricing(stmt: &mut UpdateStatement, pricing: &Pricing) {
+    stmt.value(
+        Column::Billable,
+        keep_unless(Column::Billable, pricing.billable.into()),
+    )
+    .value(
+        Column::PricingModel,
+        keep_unless(Column::PricingModel, pricing.pricing_model.clone().into()),
+    )
+    .value(
+        Column::PricingCategory,
+        keep_unless(Column::PricingCategory, pricing.category.clone().into()),
+    )
+    .value(
+        Column::PricingType,
+        keep_unless(Column::PricingType, pricing.pricing_type.clone().into()),
+    );
+}
+
+/// The message a status or send outcome is about.
+enum Target<'a> {
+    Id(MessageId),
+    Wamid(&'a WaMessageId),
+    /// Our id from `biz_opaque_callback_data`; records the wamid if the row has none yet.
+    Callback(MessageId, &'a WaMessageId),
+}
+
+/// Statement 1 of a lifecycle change: fills `status`'s time with the earliest report (plus any
+/// `extra` columns), locks the row and returns its id and current rank; `None` when the tenant
+/// has no such message.
+async fn touch<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    target: &Target<'_>,
+    status: MessageStatus,
+    at: OffsetDateTime,
+    extra: impl FnOnce(&mut UpdateStatement),
+) -> Result<Option<(MessageId, MessageStatus)>, StoreError> {
+    let backend = conn.get_database_backend();
+    let mut stmt = Query::update();
+    stmt.table(whatsapp_message::Entity).value(
+        Column::UpdatedAt,
+        Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
+    );
+    if let Some(column) = state_time_column(status) {
+        stmt.value(column, earliest(column, timestamp::value(backend, at)));
+    }
+    extra(&mut stmt);
+    stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()));
+    match target {
+        Target::Id(id) => {
+            stmt.and_where(Expr::col(Column::Id).eq(id.as_uuid()));
+        }
+        Target::Wamid(wamid) => {
+            stmt.and_where(Expr::col(Column::WaMessageId).eq(wamid.as_str()));
+        }
+        Target::Callback(id, wamid) => {
+            stmt.value(
+                Column::WaMessageId,
+                Func::coalesce([Expr::col(Column::WaMessageId), Expr::val(wamid.as_str())]),
+            )
+            .and_where(Expr::col(Column::Id).eq(id.as_uuid()))
+            .and_where(Expr::col(Column::Direction).eq("outbound"));
+        }
+    }
+    stmt.returning(Query::returning().columns([Column::Id, Column::StatusRank]));
+    let Some(row) = conn.query_one(&stmt).await.map_err(classify)? else {
+        return Ok(None);
+    };
+    let id: Uuid = row.try_get("", "id").map_err(classify)?;
+    let rank: i16 = row.try_get("", "status_rank").map_err(classify)?;
+    let id = MessageId::from_uuid(id).map_err(|e| corrupt(TABLE, e))?;
+    let status = MessageStatus::from_rank(rank)
+        .ok_or_else(|| corrupt(TABLE, format!("unknown status rank {rank}")))?;
+    Ok(Some((id, status)))
+}
+
+/// Statement 2 of a lifecycle change: the monotonic move to `to` (plus any `extra` columns),
+/// which only happens while the stored rank is lower.
+async fn advance<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: MessageId,
+    to: MessageStatus,
+    extra: impl FnOnce(&mut UpdateStatement),
+) -> Result<(), StoreError> {
+    let mut stmt = Query::update();
+    stmt.table(whatsapp_message::Entity)
+        .value(Column::Status, to.as_str())
+        .value(Column::StatusRank, to.rank());
+    if to.rank() >= MessageStatus::Accepted.rank() {
+        // Meta has the message (or it failed for good): it leaves the outbox.
+        stmt.value(
+            Column::NextAttemptAt,
+            Expr::val(timestamp::optional(conn.get_database_backend(), None)),
+        )
+        .value(
+            Column::ClaimedUntil,
+            Expr::val(timestamp::optional(conn.get_database_backend(), None)),
+        );
+    }
+    extra(&mut stmt);
+    stmt.and_where(Expr::col(Column::Id).eq(id.as_uuid()))
+        .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Column::StatusRank).lt(to.rank()));
+    conn.execute(&stmt).await.map_err(classify)?;
+    Ok(())
+}
+
+/// One status update, inside the caller's transaction.
+async fn apply_status_in<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    update: &StatusUpdate,
+) -> Result<StatusOutcome, StoreError> {
+    if update.status == MessageStatus::Pending {
+        // Never an incoming status: nothing to write, but say whether the message exists.
+        let found = find_row(conn, tenant, Column::WaMessageId.eq(update.wamid.as_str())).await?;
+        return Ok(match found {
+            Some(row) => StatusOutcome::Applied {
+                message_id: MessageId::from_uuid(row.id).map_err(|e| corrupt(TABLE, e))?,
+                transition: Transition::Ignored,
+            },
+            None => StatusOutcome::UnknownMessage,
+        });
+    }
+    let fill = |stmt: &mut UpdateStatement| {
+        if let Some(pricing) = &update.pricing {
+            set_pricing(stmt, pricing);
+        }
+    };
+    let mut touched = touch(
+        conn,
+        tenant,
+        &Target::Wamid(&update.wamid),
+        update.status,
+        update.at,
+        fill,
+    )
+    .await?;
+    if touched.is_none()
+        && let Some(callback) = update.callback_message_id
+    {
+        touched = touch(
+            conn,
+            tenant,
+            &Target::Callback(callback, &update.wamid),
+            update.status,
+            update.at,
+            fill,
+        )
+        .await?;
+    }
+    let Some((message_id, current)) = touched else {
+        return Ok(StatusOutcome::UnknownMessage);
+    };
+    let step = transition(current, update.status);
+    if let Transition::Advanced { to, .. } = step {
+        advance(conn, tenant, message_id, to, |stmt| {
+            if let (MessageStatus::Failed, Some(failure)) = (to, &update.failure) {
+                set_failure(stmt, failure);
+            }
+        })
+        .await?;
+    }
+    Ok(StatusOutcome::Applied {
+        message_id,
+        transition: step,
+    })
+}
+
+async fn find_row<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    condition: Expr,
+) -> Result<Option<whatsapp_message::Model>, StoreError> {
+    whatsapp_message::Entity::find()
+        .filter(Column::TenantId.eq(tenant.as_uuid()))
+        .filter(condition)
+        .one(conn)
+        .await
+        .map_err(classify)
+}
+
+async fn find_message<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    condition: Expr,
+) -> Result<Option<StoredMessage>, StoreError> {
+    find_row(conn, tenant, condition)
+        .await?
+        .map(convert::message::to_domain)
+        .transpose()
+}
+
+/// The customer columns of a message: phone (outbound `recipient_phone`, inbound
+/// `sender_phone`) and BSUID.
+fn customer_columns(direction: Direction, customer: &CustomerIdentity) -> Vec<(Column, Value)> {
+    let phone: Value = customer.phone().map(|p| p.as_str().to_owned()).into();
+    let (recipient, sender) = match direction {
+        Direction::Outbound => (phone, Value::String(None)),
+        Direction::Inbound => (Value::String(None), phone),
+    };
+    vec![
+        (Column::RecipientPhone, recipient),
+        (Column::SenderPhone, sender),
+        (
+            Column::CustomerBsuid,
+            customer.bsuid().map(|b| b.as_str().to_owned()).into(),
+        ),
+    ]
+}
+
+fn content_columns(columns: ContentColumns) -> Vec<(Column, Value)> {
+    vec![
+        (Column::MediaId, columns.media_id.into()),
+        (Column::TemplateName, columns.template_name.into()),
+        (Column::MimeType, columns.mime_type.into()),
+        (Column::Sha256, columns.sha256.into()),
+        (Column::Caption, columns.caption.into()),
+        (Column::Filename, columns.filename.into()),
+        (Column::RawPayload, columns.raw_payload.into()),
+        (
+            Column::ReactionMessageId,
+            columns.reaction_message_id.into(),
+        ),
+        (Column::ReactionEmoji, columns.reaction_emoji.into()),
+    ]
+}
+
+async fn insert_outbound_in<C: ConnectionTrait>(
+    conn: &C,
+    message: &NewOutbound,
+) -> Result<OutboundInsert, StoreError> {
+    let backend = conn.get_database_backend();
+    let tenant = message.tenant_id;
+    let now = OffsetDateTime::now_utc();
+    let customer = CustomerIdentity::from(message.message.recipient.clone());
+    let conversation = ensure_conversation(conn, tenant, &customer, now).await?;
+    let content = &message.message.content;
+    let mut row = vec![
+        (Column::Id, Value::from(message.id.as_uuid())),
+        (Column::TenantId, tenant.as_uuid().into()),
+        (Column::ConversationId, conversation.into()),
+        (
+            Column::Direction,
+            direction_name(Direction::Outbound).into(),
+        ),
+        (Column::Type, content.kind().as_str().into()),
+        (Column::Content, content_json(content)?.into()),
+        (Column::Status, MessageStatus::Pending.as_str().into()),
+        (Column::StatusRank, MessageStatus::Pending.rank().into()),
+        (
+            Column::ReplyToWamid,
+            message
+                .message
+                .reply_to
+                .as_ref()
+                .map(|w| w.as_str().to_owned())
+                .into(),
+        ),
+        (
+            Column::IdempotencyKey,
+            message.idempotency_key.clone().into(),
+        ),
+        (Column::Attempts, 0_i32.into()),
+        // Due at once: the outbox sends pending messages whose next attempt has come.
+        (
+            Column::NextAttemptAt,
+            timestamp::value(backend, message.created_at),
+        ),
+        (
+            Column::CreatedAt,
+            timestamp::value(backend, message.created_at),
+        ),
+        (Column::UpdatedAt, timestamp::value(backend, now)),
+    ];
+    row.extend(customer_columns(Direction::Outbound, &customer));
+    row.extend(content_columns(ContentColumns::outbound(content)));
+    let mut stmt = insert_row(whatsapp_message::Entity, row);
+    // A concurrent insert with the same key makes this one a no-op; a reused message id still
+    // violates the primary key and is reported as `Duplicate`.
+    stmt.on_conflict(
+        OnConflict::columns([Column::TenantId, Column::IdempotencyKey])
+            .do_nothing()
+            .to_owned(),
+    )
+    .returning_col(Column::Id);
+    let inserted = conn.query_one(&stmt).await.map_err(classify)?.is_some();
+    if inserted {
+        let stored = find_message(conn, tenant, Column::Id.eq(message.id.as_uuid()))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        return Ok(OutboundInsert::Inserted(stored));
+    }
+    let key = message.idempotency_key.as_deref().unwrap_or_default();
+    find_message(conn, tenant, Column::IdempotencyKey.eq(key))
+        .await?
+        .map(OutboundInsert::Existing)
+        .ok_or(StoreError::Duplicate)
+}
+
+/// Stores inbound messages in the caller's transaction; outcomes in input order.
+///
+/// Replays are answered from one lookup of the batch's wamids; each customer's conversation is
+/// looked up once per batch; rows are written in wamid order, so two webhooks carrying the same
+/// messages in different orders cannot deadlock on PostgreSQL. The unique (tenant, wamid) index
+/// with `ON CONFLICT DO NOTHING` settles races with concurrent deliveries of the same message.
+async fn insert_inbound_in<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    messages: &[(MessageId, InboundMessage)],
+) -> Result<Vec<InboundInsert>, StoreError> {
+    let backend = conn.get_database_backend();
+    let mut known: HashSet<String> = HashSet::new();
+    for chunk in messages.chunks(500) {
+        let wamids: Vec<String> = chunk
+            .iter()
+            .map(|(_, m)| m.wamid.as_str().to_owned())
+            .collect();
+        let stored: Vec<Option<String>> = whatsapp_message::Entity::find()
+            .select_only()
+            .column(Column::WaMessageId)
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::WaMessageId.is_in(wamids))
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(classify)?;
+        known.extend(stored.into_iter().flatten());
+    }
+    let mut order: Vec<usize> = (0..messages.len()).collect();
+    order.sort_by(|&a, &b| messages[a].1.wamid.cmp(&messages[b].1.wamid));
+    let now = OffsetDateTime::now_utc();
+    let mut conversations: HashMap<&CustomerIdentity, Uuid> = HashMap::new();
+    let mut outcomes = vec![InboundInsert::Duplicate; messages.len()];
+    for index in order {
+        let (id, message) = &messages[index];
+        // `insert` is false for a wamid stored before or earlier in this batch: a replay.
+        if !known.insert(message.wamid.as_str().to_owned()) {
+            continue;
+        }
+        let conversation = match conversations.get(&message.customer) {
+            Some(conversation) => *conversation,
+            None => {
+                let conversation =
+                    ensure_conversation(conn, tenant, &message.customer, now).await?;
+                conversations.insert(&message.customer, conversation);
+                conversation
+            }
+        };
+        outcomes[index] =
+            insert_inbound_row(conn, tenant, *id, message, conversation, now, backend).await?;
+    }
+    Ok(outcomes)
+}
+
+async fn insert_inbound_row<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: MessageId,
+    message: &InboundMessage,
+    conversation: Uuid,
+    now: OffsetDateTime,
+    backend: DbBackend,
+) -> Result<InboundInsert, StoreError> {
+    let delivered = MessageStatus::Delivered;
+    let mut row = vec![
+        (Column::Id, Value::from(id.as_uuid())),
+        (Column::TenantId, tenant.as_uuid().into()),
+        (Column::ConversationId, conversation.into()),
+        (Column::WaMessageId, message.wamid.as_str().into()),
+        (Column::Direction, direction_name(Direction::Inbound).into()),
+        (Column::Type, message.content.kind().as_str().into()),
+        (Column::Content, content_json(&message.content)?.into()),
+        // An inbound message has reached us: it is delivered, sent when the customer sent it.
+        (Column::Status, delivered.as_str().into()),
+        (Column::StatusRank, delivered.rank().into()),
+        (Column::SentAt, timestamp::value(backend, message.sent_at)),
+        (
+            Column::DeliveredAt,
+            timestamp::value(backend, message.sent_at),
+        ),
+        (
+            Column::ReplyToWamid,
+            message
+                .context
+                .as_ref()
+                .and_then(|c| c.message_id.as_ref())
+                .map(|w| w.as_str().to_owned())
+                .into(),
+        ),
+        (Column::Attempts, 0_i32.into()),
+        (Column::CreatedAt, timestamp::value(backend, now)),
+        (Column::UpdatedAt, timestamp::value(backend, now)),
+    ];
+    row.extend(customer_columns(Direction::Inbound, &message.customer));
+    row.extend(content_columns(ContentColumns::inbound(&message.content)));
+    let mut stmt = insert_row(whatsapp_message::Entity, row);
+    // The unique (tenant, wamid) index is what makes a concurrent replay a no-op.
+    stmt.on_conflict(
+        OnConflict::columns([Column::TenantId, Column::WaMessageId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .returning_col(Column::Id);
+    Ok(match conn.query_one(&stmt).await.map_err(classify)? {
+        Some(_) => InboundInsert::Inserted(id),
+        None => InboundInsert::Duplicate,
+    })
+}
+
+#[async_trait]
+impl MessageRepository for SqlMessages {
+    async fn insert_outbound(&self, message: &NewOutbound) -> Result<OutboundInsert, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = insert_outbound_in(&txn, message).await;
+        finish(txn, result).await
+    }
+
+    async fn get(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        find_message(&self.db, tenant, Column::Id.eq(id.as_uuid())).await
+    }
+
+    async fn find_by_idempotency_key(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        find_message(&self.db, tenant, Column::IdempotencyKey.eq(key)).await
+    }
+
+    async fn find_by_wamid(
+        &self,
+        tenant: TenantId,
+        wamid: &WaMessageId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        find_message(&self.db, tenant, Column::WaMessageId.eq(wamid.as_str())).await
+    }
+
+    async fn mark_accepted(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        wamid: &WaMessageId,
+        at: OffsetDateTime,
+    ) -> Result<Transition, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let accepted = MessageStatus::Accepted;
+            let set_wamid = |stmt: &mut UpdateStatement| {
+                stmt.value(Column::WaMessageId, wamid.as_str());
+            };
+            let (_, current) = touch(&txn, tenant, &Target::Id(id), accepted, at, set_wamid)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let step = transition(current, accepted);
+            if let Transition::Advanced { to, .. } = step {
+                advance(&txn, tenant, id, to, |_| {}).await?;
+            }
+            Ok(step)
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn mark_failed(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        failure: &MessageFailure,
+        at: OffsetDateTime,
+    ) -> Result<Transition, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let failed = MessageStatus::Failed;
+            let (_, current) = touch(&txn, tenant, &Target::Id(id), failed, at, |_| {})
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let step = transition(current, failed);
+            if let Transition::Advanced { to, .. } = step {
+                advance(&txn, tenant, id, to, |stmt| set_failure(stmt, failure)).await?;
+            }
+            Ok(step)
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn record_attempt(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        failure: Option<MessageFailure>,
+    ) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut stmt = Query::update();
+        stmt.table(whatsapp_message::Entity)
+            .value(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .value(
+                Column::UpdatedAt,
+                Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
+            );
+        if let Some(failure) = &failure {
+            set_failure(&mut stmt, failure);
+        }
+        stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+            .and_where(Expr::col(Column::Id).eq(id.as_uuid()));
+        let result = self.db.execute(&stmt).await.map_err(classify)?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn apply_status(
+        &self,
+        tenant: TenantId,
+        update: &StatusUpdate,
+    ) -> Result<StatusOutcome, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = apply_status_in(&txn, tenant, update).await;
+        finish(txn, result).await
+    }
+
+    async fn apply_statuses(
+        &self,
+        tenant: TenantId,
+        updates: &[StatusUpdate],
+    ) -> Result<Vec<StatusOutcome>, StoreError> {
+        // Rows are locked in wamid order, so two batches touching the same messages cannot
+        // deadlock on PostgreSQL; the sort is stable, so one message's updates keep their order.
+        let mut order: Vec<usize> = (0..updates.len()).collect();
+        order.sort_by(|&a, &b| updates[a].wamid.cmp(&updates[b].wamid));
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let mut outcomes = vec![StatusOutcome::UnknownMessage; updates.len()];
+            for index in order {
+                outcomes[index] = apply_status_in(&txn, tenant, &updates[index]).await?;
+            }
+            Ok(outcomes)
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn insert_inbound(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        message: &InboundMessage,
+    ) -> Result<InboundInsert, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let batch = [(id, message.clone())];
+        let result = insert_inbound_in(&txn, tenant, &batch).await;
+        let [outcome] = finish(txn, result).await?[..] else {
+            return Err(corrupt(
+                TABLE,
+                "one message gave a different number of outcomes",
+            ));
+        };
+        Ok(outcome)
+    }
+
+    async fn insert_inbound_batch(
+        &self,
+        tenant: TenantId,
+        messages: &[(MessageId, InboundMessage)],
+    ) -> Result<Vec<InboundInsert>, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = insert_inbound_in(&txn, tenant, messages).await;
+        finish(txn, result).await
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &MessageFilter,
+        page: Page<MessageId>,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let mut query =
+            whatsapp_message::Entity::find().filter(Column::TenantId.eq(tenant.as_uuid()));
+        if let Some(customer) = &filter.customer {
+            query = query.filter(match customer {
+                Recipient::Phone(phone) => Column::Direction
+                    .eq("outbound")
+                    .and(Column::RecipientPhone.eq(phone.as_str()))
+                    .or(Column::Direction
+                        .eq("inbound")
+                        .and(Column::SenderPhone.eq(phone.as_str()))),
+                Recipient::User(bsuid) => Column::CustomerBsuid.eq(bsuid.as_str()),
+            });
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(Column::Status.eq(status.as_str()));
+        }
+        if let Some(direction) = filter.direction {
+            query = query.filter(Column::Direction.eq(direction_name(direction)));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(Column::Id.lt(after.as_uuid()));
+        }
+        query
+            .order_by_desc(Column::Id)
+            .limit(u64::from(page.limit))
+            .all(&self.db)
+            .await
+            .map_err(classify)?
+            .into_iter()
+            .map(convert::message::to_domain)
+            .collect()
+    }
+}
