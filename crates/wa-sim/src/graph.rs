@@ -1,0 +1,294 @@
+//! The Graph side: one entry point for every `/{version}/…` path, which applies faults, reads the
+//! body, dispatches on method and path segments, and records what it received and answered.
+//!
+//! A version segment `v{major}.{minor}` is optional, as at Meta; any version is accepted.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::ascii_json::to_ascii_json;
+use crate::config::OutageMode;
+use crate::graph_error::GraphError;
+use crate::records::RecordedRequest;
+use crate::rng::thread_u64;
+use crate::state::{ActiveFaults, Sim};
+use crate::{account, media, send};
+
+/// Largest non-upload body read (Graph JSON bodies are small; uploads stream).
+const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Bodies longer than this are cut in the request record.
+const RECORDED_BODY_LIMIT: usize = 64 * 1024;
+
+/// Query parameters, decoded.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn parse(query: Option<&str>) -> Self {
+        Self(
+            query
+                .map(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .into_owned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The query string with secrets redacted, for the request record.
+    fn redacted(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &self.0 {
+            let shown = if matches!(
+                key.as_str(),
+                "access_token" | "appsecret_proof" | "client_secret" | "input_token"
+            ) {
+                "<redacted>"
+            } else {
+                value
+            };
+            out.append_pair(key, shown);
+        }
+        out.finish()
+    }
+}
+
+/// A parsed Graph call, handed to the endpoint handlers.
+pub(crate) struct Call<'a> {
+    pub(crate) sim: &'a Arc<Sim>,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) params: &'a Params,
+    pub(crate) body: &'a Bytes,
+}
+
+/// Asks the accept loop to drop this request's connection without an answer.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionKill(pub(crate) CancellationToken);
+
+/// A Graph success answer: Meta's escaped-Unicode JSON.
+pub(crate) fn json_ok<T: Serialize + ?Sized>(value: &T) -> Response {
+    let mut response = (StatusCode::OK, to_ascii_json(value)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    response
+}
+
+/// Whether a path segment is a Graph version (`v23.0`).
+fn is_version(segment: &str) -> bool {
+    segment
+        .strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(major, minor)| {
+            !major.is_empty()
+                && !minor.is_empty()
+                && major.bytes().all(|b| b.is_ascii_digit())
+                && minor.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// The Graph entry point (the router's fallback).
+pub(crate) async fn entry(State(sim): State<Arc<Sim>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let params = Params::parse(parts.uri.query());
+    let mut record = RecordedRequest {
+        seq: sim.records.next_request_seq(),
+        at_ms: sim.now_ms(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(|_| params.redacted()),
+        body: String::new(),
+        status: 0,
+        error_code: None,
+    };
+    let faults = sim.faults();
+    if let Some(faults) = &faults
+        && let Some(answer) = apply_faults(
+            &sim,
+            faults,
+            parts.extensions.get::<ConnectionKill>(),
+            || {
+                // Recorded before the connection goes: this future is dropped with it.
+                sim.records.requests.push(record.clone());
+            },
+        )
+        .await
+    {
+        record.status = answer.status().as_u16();
+        sim.records.requests.push(record);
+        return answer;
+    }
+    let path = parts.uri.path().to_owned();
+    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments.first().is_some_and(|s| is_version(s)) {
+        segments.remove(0);
+    }
+    let outcome = if parts.method == Method::POST && matches!(segments.as_slice(), [_, "media"]) {
+        record.body = "<multipart upload>".into();
+        let request = Request::from_parts(parts.clone(), body);
+        media::upload(&sim, &parts.headers, &params, segments[0], request).await
+    } else {
+        match to_bytes(body, JSON_BODY_LIMIT).await {
+            Err(_) => Err(GraphError::invalid("The request body is too large.")),
+            Ok(bytes) => {
+                let shown = &bytes[..bytes.len().min(RECORDED_BODY_LIMIT)];
+                record.body = String::from_utf8_lossy(shown).into_owned();
+                let call = Call {
+                    sim: &sim,
+                    headers: &parts.headers,
+                    params: &params,
+                    body: &bytes,
+                };
+                dispatch(&call, &parts.method, &segments, faults.as_deref())
+            }
+        }
+    };
+    let response = match outcome {
+        Ok(response) => response,
+        Err(error) => {
+            record.error_code = Some(error.code);
+            error.into_response()
+        }
+    };
+    record.status = response.status().as_u16();
+    sim.records.requests.push(record);
+    response
+}
+
+fn dispatch(
+    call: &Call<'_>,
+    method: &Method,
+    segments: &[&str],
+    faults: Option<&ActiveFaults>,
+) -> Result<Response, GraphError> {
+    let verb = method.as_str().to_ascii_lowercase();
+    match (method.as_str(), segments) {
+        ("GET", ["oauth", "access_token"]) => account::oauth_exchange(call),
+        ("GET", ["debug_token"]) => account::debug_token(call),
+        ("POST", [id, "messages"]) => send::messages(call, id, faults),
+        ("GET", [id]) => account::get_object(call, id),
+        ("DELETE", [id]) => media::delete(call, id),
+        ("GET", [id, "message_templates"]) => account::templates(call, id),
+        ("GET", [id, "phone_numbers"]) => account::phone_numbers(call, id),
+        ("GET" | "POST" | "DELETE", [id, "subscribed_apps"]) => {
+            account::subscribed_apps(call, method, id)
+        }
+        ("POST", [id, "register"]) => account::register(call, id),
+        (_, [id, ..]) => Err(GraphError::unknown_object(&verb, id)),
+        (_, []) => Err(GraphError::graph_method("Unknown path components")),
+    }
+}
+
+/// Applies an outage or latency; returns an answer when the call must not go on.
+async fn apply_faults(
+    sim: &Sim,
+    faults: &ActiveFaults,
+    kill: Option<&ConnectionKill>,
+    on_drop: impl FnOnce(),
+) -> Option<Response> {
+    let latency = faults.config.latency_ms
+        + match faults.config.latency_jitter_ms {
+            0 => 0,
+            jitter => thread_u64() % (jitter + 1),
+        };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    match faults.outage(sim.now_ns())? {
+        OutageMode::Http { status } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let html = format!(
+                "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>{status}</h1><p>Sorry, something went wrong.</p></body></html>"
+            );
+            let mut response = (status, html).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            Some(response)
+        }
+        OutageMode::Reset => {
+            if let Some(kill) = kill {
+                on_drop();
+                kill.0.cancel();
+                // The accept loop drops the connection; this future is dropped with it.
+                std::future::pending::<()>().await;
+            }
+            // In-process callers (no connection to drop) see a 502 instead.
+            Some(StatusCode::BAD_GATEWAY.into_response())
+        }
+        OutageMode::Hang => {
+            // No answer while the outage lasts; then the call goes on normally.
+            loop {
+                tokio::select! {
+                    () = sim.shutdown.cancelled() => return Some(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+                    () = tokio::time::sleep(Duration::from_millis(20)) => {}
+                }
+                let still = sim
+                    .faults()
+                    .and_then(|current| current.outage(sim.now_ns()))
+                    .is_some_and(|mode| mode == OutageMode::Hang);
+                if !still {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// A JSON or form-encoded body as parameters (Graph accepts both for simple calls).
+pub(crate) fn body_params(body: &Bytes) -> Params {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(map)) => Params(
+            map.into_iter()
+                .map(|(key, value)| {
+                    let text = match value {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, text)
+                })
+                .collect(),
+        ),
+        _ => Params::parse(std::str::from_utf8(body).ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_recognised() {
+        assert!(is_version("v23.0"));
+        assert!(is_version("v9.1"));
+        assert!(!is_version("v23"));
+        assert!(!is_version("100000000000001"));
+        assert!(!is_version("vx.0"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_records() {
+        let params = Params::parse(Some("fields=id&access_token=secret&appsecret_proof=abc"));
+        let shown = params.redacted();
+        assert!(!shown.contains("secret&"));
+        assert!(shown.contains("fields=id"));
+        assert!(shown.contains("access_token=%3Credacted%3E"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Meta's webhook envelope: `object`, `entry[]` per WABA, `changes[]` with `field: "messages"`
+//! and a `value` holding `metadata`, `contacts`, and `messages` or `statuses`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ascii_json::to_ascii_json;
+use crate::webhook::{Update, UpdateKind};
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    object: &'static str,
+    entry: Vec<Entry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    id: &'a str,
+    changes: Vec<Change<'a>>,
+}
+
+#[derive(Serialize)]
+struct Change<'a> {
+    value: ChangeValue<'a>,
+    field: &'static str,
+}
+
+#[derive(Serialize)]
+struct ChangeValue<'a> {
+    messaging_product: &'static str,
+    metadata: Metadata<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    contacts: Vec<&'a Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    messages: Vec<&'a Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    statuses: Vec<&'a Value>,
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    display_phone_number: &'a str,
+    phone_number_id: &'a str,
+}
+
+/// The exact body of one POST holding `updates`: one entry per WABA, one change per
+/// (number, messages-or-statuses), in order of first appearance. Contacts are listed once.
+pub(crate) fn envelope_body(updates: &[&Update]) -> Vec<u8> {
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    for update in updates {
+        let entry_at = match entries.iter().position(|e| e.id == update.waba_id) {
+            Some(at) => at,
+            None => {
+                entries.push(Entry {
+                    id: &update.waba_id,
+                    changes: Vec::new(),
+                });
+                entries.len() - 1
+            }
+        };
+        let changes = &mut entries[entry_at].changes;
+        let is_status = matches!(update.kind, UpdateKind::Status { .. });
+        let change_at = changes.iter().position(|c| {
+            // Every existing change holds at least one item, so this tells its kind.
+            c.value.metadata.phone_number_id == update.phone_number_id
+                && c.value.statuses.is_empty() != is_status
+        });
+        let change_at = match change_at {
+            Some(at) => at,
+            None => {
+                changes.push(Change {
+                    value: ChangeValue {
+                        messaging_product: "whatsapp",
+                        metadata: Metadata {
+                            display_phone_number: &update.display_digits,
+                            phone_number_id: &update.phone_number_id,
+                        },
+                        contacts: Vec::new(),
+                        messages: Vec::new(),
+                        statuses: Vec::new(),
+                    },
+                    field: "messages",
+                });
+                changes.len() - 1
+            }
+        };
+        let value = &mut changes[change_at].value;
+        let contact = match &update.kind {
+            UpdateKind::Status { status, contact } => {
+                value.statuses.push(status);
+                contact
+            }
+            UpdateKind::Message { message, contact } => {
+                value.messages.push(message);
+                contact
+            }
+        };
+        if let Some(contact) = contact
+            && !value
+                .contacts
+                .iter()
+                .any(|c| c["user_id"] == contact["user_id"])
+        {
+            value.contacts.push(contact);
+        }
+    }
+    to_ascii_json(&Envelope {
+        object: "whatsapp_business_account",
+        entry: entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn status(waba: &str, number: &str, id: &str) -> Update {
+        Update {
+            waba_id: waba.into(),
+            phone_number_id: number.into(),
+            display_digits: "15550100001".into(),
+            kind: UpdateKind::Status {
+                status: json!({"id": id, "status": "sent"}),
+                contact: None,
+            },
+        }
+    }
+
+    #[test]
+    fn batches_group_by_waba_and_number() {
+        let a = status("w1", "p1", "m1");
+        let b = status("w1", "p1", "m2");
+        let c = status("w2", "p2", "m3");
+        let body: Value = serde_json::from_slice(&envelope_body(&[&a, &b, &c])).unwrap();
+        assert_eq!(body["object"], "whatsapp_business_account");
+        assert_eq!(body["entry"].as_array().unwrap().len(), 2);
+        let value = &body["entry"][0]["changes"][0]["value"];
+        assert_eq!(body["entry"][0]["changes"][0]["field"], "messages");
+        assert_eq!(value["statuses"].as_array().unwrap().len(), 2);
+        assert_eq!(value["metadata"]["phone_number_id"], "p1");
+        assert!(value.get("messages").is_none());
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the simulator over real HTTP on 127.0.0.1: one binary, one module per
+//! area. Each Meta rule the simulator keeps is shown by at least one test here.
+
+mod auth;
+mod faults;
+mod helpers;
+mod inbound;
+mod media;
+mod onboarding;
+mod payload;
+mod rules;
+mod webhooks;
