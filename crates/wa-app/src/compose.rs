@@ -1,0 +1,356 @@
+//! Composition: configuration in, adapters wired into the domain's ports out.
+//!
+//! The only place that names concrete adapters. Everything downstream holds `Arc<dyn Port>`.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::{Context, Result, bail};
+use async_trait::async_trait;
+use sea_orm_migration::MigratorTrait;
+use secrecy::ExposeSecret;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use wa_domain::{
+    credential::CredentialKind,
+    ids::TenantId,
+    ports::{Clock, StoreError, SystemClock},
+    usecase::Ports,
+};
+use wa_graph::{GraphClient, GraphConfig, webhook::SignatureVerifier};
+use wa_store::{CredentialRow, Store};
+use wa_vault::{CredentialStore, Keyring, RotationCursor, StoredCredential, Vault};
+
+use crate::{
+    config::Config,
+    state::{AppState, Readiness},
+    stores::{ApiKeyStore, InboxItem, WebhookInbox},
+    telemetry, workers,
+};
+
+/// The adapters built from a configuration.
+pub struct Adapters {
+    /// The domain's ports.
+    pub ports: Ports,
+    /// The database.
+    pub store: Store,
+    /// The vault (also a port; kept concrete for rotation).
+    pub vault: Arc<Vault>,
+    /// API keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Raw webhooks.
+    pub inbox: Arc<dyn WebhookInbox>,
+}
+
+impl Adapters {
+    /// Connects the database (migrating it), loads the vault keys, builds the Graph client.
+    ///
+    /// # Errors
+    /// An unreachable database, bad vault keys, a bad Graph configuration.
+    pub async fn build(config: &Config) -> Result<Self> {
+        let store = Store::connect(&config.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to WA_DATABASE_URL {}",
+                    crate::config::redact_url_password(&config.database_url)
+                )
+            })?;
+        migration::Migrator::up(store.connection(), None)
+            .await
+            .context("migrating the database")?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let keyring = load_keyring(config)?;
+        let vault = Arc::new(Vault::new(
+            keyring,
+            Arc::new(StoreCredentials(store.clone())),
+            clock.clone(),
+        ));
+        let graph = GraphClient::new(GraphConfig {
+            base_url: config.graph_base_url.clone(),
+            api_version: config.graph_api_version.clone(),
+            app_id: config.meta_app_id.clone(),
+            app_secret: config.meta_app_secrets.first().cloned(),
+            ..GraphConfig::default()
+        })
+        .context("building the Graph API client")?;
+        let ports = Ports {
+            tenants: Arc::new(store.tenants()),
+            connections: Arc::new(store.connections()),
+            messages: Arc::new(store.messages()),
+            conversations: Arc::new(store.conversations()),
+            vault: vault.clone(),
+            graph: Arc::new(graph),
+            clock,
+        };
+        let api_keys: Arc<dyn ApiKeyStore> = Arc::new(StoreApiKeys(store.clone()));
+        let inbox: Arc<dyn WebhookInbox> = Arc::new(StoreInbox(store.clone()));
+        Ok(Self {
+            ports,
+            store,
+            vault,
+            api_keys,
+            inbox,
+        })
+    }
+}
+
+/// Builds the shared state and starts the delivery workers.
+///
+/// # Errors
+/// When no app secret is configured for webhook signatures.
+pub fn build_state(
+    config: &Config,
+    adapters: &Adapters,
+    cancel: CancellationToken,
+) -> Result<(AppState, tokio::task::JoinHandle<()>)> {
+    let verifier = SignatureVerifier::new(
+        config
+            .meta_app_secrets
+            .iter()
+            .map(|s| s.expose_secret().as_bytes().to_vec()),
+    )
+    .map_err(|_| anyhow::anyhow!("configuration: WA_META_APP_SECRET holds no usable secret"))?;
+    let (delivery, delivery_task) = workers::delivery::spawn(adapters.ports.clone(), cancel);
+    let state = AppState {
+        ports: adapters.ports.clone(),
+        admin_token: config.admin_token.clone(),
+        api_keys: adapters.api_keys.clone(),
+        inbox: adapters.inbox.clone(),
+        inbox_signal: Arc::new(Notify::new()),
+        webhook_verifier: Arc::new(verifier),
+        webhook_verify_token: config.webhook_verify_token.clone(),
+        delivery,
+        metrics: telemetry::init_metrics(),
+        readiness: Arc::new(StoreReadiness(adapters.store.clone())),
+    };
+    Ok((state, delivery_task))
+}
+
+/// `wa migrate` and `cargo xtask migrate`'s sibling in the binary.
+///
+/// # Errors
+/// An unknown action or a failing migration.
+pub async fn migrate(database_url: &str, action: &str) -> Result<String> {
+    let store = Store::connect(database_url)
+        .await
+        .context("connecting to the database")?;
+    let db = store.connection();
+    match action {
+        "up" => migration::Migrator::up(db, None).await?,
+        "down" => migration::Migrator::down(db, Some(1)).await?,
+        "fresh" => migration::Migrator::fresh(db).await?,
+        "status" => {}
+        other => bail!("unknown migrate action `{other}`: use up, down, status or fresh"),
+    }
+    let applied = migration::Migrator::get_applied_migrations(db).await?;
+    let pending = migration::Migrator::get_pending_migrations(db).await?;
+    let mut report = format!(
+        "{action}: {} applied, {} pending",
+        applied.len(),
+        pending.len()
+    );
+    for migration in applied {
+        report.push_str(&format!("\n  applied  {}", migration.name()));
+    }
+    for migration in pending {
+        report.push_str(&format!("\n  pending  {}", migration.name()));
+    }
+    Ok(report)
+}
+
+fn load_keyring(config: &Config) -> Result<Keyring> {
+    if let Some(keys) = &config.vault_keys {
+        return Keyring::parse(keys.expose_secret()).context("configuration: WA_VAULT_KEYS");
+    }
+    if !config.uses_embedded_database() {
+        bail!(
+            "configuration: WA_VAULT_KEYS is required with PostgreSQL (generate one with `wa vault keygen`)"
+        );
+    }
+    let dir = config
+        .dev_key_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("data"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("vault-dev.key");
+    tracing::warn!(path = %path.display(),
+        "WA_VAULT_KEYS is not set: using a DEVELOPMENT vault key kept in a file next to the database. \
+         Anyone with that file can decrypt the stored tokens. Set WA_VAULT_KEYS in production.");
+    Keyring::load_or_create_dev_file(&path).context("loading the development vault key")
+}
+
+/// The vault's storage over `wa-store`'s credentials table.
+struct StoreCredentials(Store);
+
+#[async_trait]
+impl CredentialStore for StoreCredentials {
+    async fn get(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+    ) -> Result<Option<StoredCredential>, StoreError> {
+        Ok(self.0.credentials().get(tenant, kind).await?.map(from_row))
+    }
+
+    async fn put(&self, credential: StoredCredential) -> Result<(), StoreError> {
+        self.0.credentials().put(&to_row(credential)).await
+    }
+
+    async fn reseal(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        expected: &[u8],
+        ciphertext: Vec<u8>,
+        key_id: String,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.0
+            .credentials()
+            .reseal(tenant, kind, expected, ciphertext, key_id, at)
+            .await
+    }
+
+    async fn list_for_rotation(
+        &self,
+        newest_key_id: &str,
+        after: Option<RotationCursor>,
+        limit: usize,
+    ) -> Result<Vec<StoredCredential>, StoreError> {
+        Ok(self
+            .0
+            .credentials()
+            .list_for_rotation(newest_key_id, after, limit)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect())
+    }
+
+    async fn mark_verified(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.0.credentials().mark_verified(tenant, kind, at).await
+    }
+
+    async fn revoke(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.0.credentials().revoke(tenant, kind, at).await
+    }
+}
+
+fn from_row(row: CredentialRow) -> StoredCredential {
+    StoredCredential {
+        tenant: row.tenant,
+        kind: row.kind,
+        ciphertext: row.ciphertext,
+        key_id: row.key_id,
+        created_at: row.created_at,
+        rotated_at: row.rotated_at,
+        expires_at: row.expires_at,
+        last_verified_at: row.last_verified_at,
+        revoked: row.revoked,
+        updated_at: row.updated_at,
+    }
+}
+
+fn to_row(credential: StoredCredential) -> CredentialRow {
+    CredentialRow {
+        tenant: credential.tenant,
+        kind: credential.kind,
+        ciphertext: credential.ciphertext,
+        key_id: credential.key_id,
+        created_at: credential.created_at,
+        rotated_at: credential.rotated_at,
+        expires_at: credential.expires_at,
+        last_verified_at: credential.last_verified_at,
+        revoked: credential.revoked,
+        updated_at: credential.updated_at,
+    }
+}
+
+struct StoreApiKeys(Store);
+
+#[async_trait]
+impl ApiKeyStore for StoreApiKeys {
+    async fn insert(
+        &self,
+        tenant: TenantId,
+        hash: [u8; 32],
+        prefix: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.0.api_keys().insert(tenant, &hash, prefix, at).await
+    }
+
+    async fn find_tenant(&self, hash: &[u8; 32]) -> Result<Option<TenantId>, StoreError> {
+        self.0.api_keys().find_tenant(hash).await
+    }
+}
+
+struct StoreInbox(Store);
+
+#[async_trait]
+impl WebhookInbox for StoreInbox {
+    async fn push(&self, body: &[u8], received_at: OffsetDateTime) -> Result<i64, StoreError> {
+        self.0.webhook_inbox().push(body, received_at).await
+    }
+
+    async fn claim(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Vec<InboxItem>, StoreError> {
+        let rows = self
+            .0
+            .webhook_inbox()
+            .claim(limit, now, lease_until)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| InboxItem {
+                id: row.id,
+                body: row.body,
+                attempts: row.attempts,
+            })
+            .collect())
+    }
+
+    async fn complete(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.0.webhook_inbox().complete(id, at).await
+    }
+
+    async fn release(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.0.webhook_inbox().release(id, error, retry_at).await
+    }
+
+    async fn backlog(&self) -> Result<u64, StoreError> {
+        self.0.webhook_inbox().backlog().await
+    }
+}
+
+struct StoreReadiness(Store);
+
+#[async_trait]
+impl Readiness for StoreReadiness {
+    async fn check(&self) -> Result<(), String> {
+        self.0
+            .ping()
+            .await
+            .map_err(|_| "database unavailable".to_owned())
+    }
+}

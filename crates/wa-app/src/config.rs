@@ -1,0 +1,304 @@
+//! Configuration: environment variables, optionally layered over a file of `KEY=VALUE` lines.
+//!
+//! Every setting has one name, the environment variable (`WA_DATABASE_URL`, ...). A file given with
+//! `--config FILE` (or `WA_CONFIG_FILE`) holds the same names, one `KEY=VALUE` per line, `#`
+//! comments allowed; the environment wins over the file. Values are checked when the process
+//! starts, and a bad value fails with a message naming the variable; secrets are never echoed.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path};
+
+use secrecy::SecretString;
+
+/// Meta's Graph API.
+pub const META_GRAPH_URL: &str = "https://graph.facebook.com";
+/// The Graph API version we pin (Meta supports it until 2028-07-29).
+pub const DEFAULT_GRAPH_API_VERSION: &str = "v25.0";
+/// The embedded default database.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/wa.db?mode=rwc";
+/// Where the tenant API listens by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// A configuration value that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {name} {problem}")]
+pub struct ConfigError {
+    /// The variable's name.
+    pub name: &'static str,
+    /// What is wrong with it (never its value when it is a secret).
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(name: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            name,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Everything `wa` reads from its environment.
+#[derive(Clone)]
+pub struct Config {
+    /// `WA_DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `WA_LISTEN`: the tenant API's address.
+    pub listen: SocketAddr,
+    /// `WA_WEBHOOK_LISTEN`: a separate address for Meta's webhooks, so the API need not face the internet.
+    pub webhook_listen: Option<SocketAddr>,
+    /// `WA_GRAPH_BASE_URL`.
+    pub graph_base_url: String,
+    /// `WA_GRAPH_API_VERSION`, like `v25.0`.
+    pub graph_api_version: String,
+    /// `WA_META_APP_ID`.
+    pub meta_app_id: Option<String>,
+    /// `WA_META_APP_SECRET`: one or more secrets, comma-separated, newest first, so the app
+    /// secret can be rotated without rejecting webhooks signed with the old one.
+    pub meta_app_secrets: Vec<SecretString>,
+    /// `WA_WEBHOOK_VERIFY_TOKEN`: answers Meta's subscription handshake.
+    pub webhook_verify_token: Option<SecretString>,
+    /// `WA_VAULT_KEYS`: the vault keyring (see `wa_vault::Keyring`).
+    pub vault_keys: Option<SecretString>,
+    /// `WA_ADMIN_TOKEN`: manages tenants.
+    pub admin_token: Option<SecretString>,
+    /// Where a generated development vault key is kept when `WA_VAULT_KEYS` is not set and the
+    /// database is the embedded SQLite default (`data/` unless the demo says otherwise).
+    pub dev_key_dir: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |present: bool| if present { "[set]" } else { "[unset]" };
+        f.debug_struct("Config")
+            .field("database_url", &redact_url_password(&self.database_url))
+            .field("listen", &self.listen)
+            .field("webhook_listen", &self.webhook_listen)
+            .field("graph_base_url", &self.graph_base_url)
+            .field("graph_api_version", &self.graph_api_version)
+            .field("meta_app_id", &self.meta_app_id)
+            .field(
+                "meta_app_secrets",
+                &format!("[{} set]", self.meta_app_secrets.len()),
+            )
+            .field(
+                "webhook_verify_token",
+                &set(self.webhook_verify_token.is_some()),
+            )
+            .field("vault_keys", &set(self.vault_keys.is_some()))
+            .field("admin_token", &set(self.admin_token.is_some()))
+            .finish()
+    }
+}
+
+/// Names of every variable, for the file parser and the docs.
+pub const VARIABLES: [&str; 10] = [
+    "WA_DATABASE_URL",
+    "WA_LISTEN",
+    "WA_WEBHOOK_LISTEN",
+    "WA_GRAPH_BASE_URL",
+    "WA_GRAPH_API_VERSION",
+    "WA_META_APP_ID",
+    "WA_META_APP_SECRET",
+    "WA_WEBHOOK_VERIFY_TOKEN",
+    "WA_VAULT_KEYS",
+    "WA_ADMIN_TOKEN",
+];
+
+impl Config {
+    /// Reads the process environment, over the file when one is given.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad variable (or the file).
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut values = BTreeMap::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::new(
+                    "WA_CONFIG_FILE",
+                    format!("cannot be read ({}): {e}", path.display()),
+                )
+            })?;
+            values = parse_file(&text)?;
+        }
+        for name in VARIABLES {
+            if let Ok(value) = std::env::var(name) {
+                values.insert(name.to_owned(), value);
+            }
+        }
+        Self::from_values(&values)
+    }
+
+    /// Builds the configuration from name → value pairs (what `load` gathers).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad variable.
+    pub fn from_values(values: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            values
+                .get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let database_url =
+            get("WA_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "WA_DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        let listen = parse_addr(
+            "WA_LISTEN",
+            &get("WA_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+        )?;
+        let webhook_listen = get("WA_WEBHOOK_LISTEN")
+            .map(|v| parse_addr("WA_WEBHOOK_LISTEN", &v))
+            .transpose()?;
+        let graph_base_url = get("WA_GRAPH_BASE_URL").unwrap_or_else(|| META_GRAPH_URL.to_owned());
+        if !(graph_base_url.starts_with("https://") || graph_base_url.starts_with("http://")) {
+            return Err(ConfigError::new(
+                "WA_GRAPH_BASE_URL",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        let graph_api_version =
+            get("WA_GRAPH_API_VERSION").unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned());
+        if !is_api_version(&graph_api_version) {
+            return Err(ConfigError::new(
+                "WA_GRAPH_API_VERSION",
+                "must look like v25.0",
+            ));
+        }
+        let meta_app_id = get("WA_META_APP_ID");
+        if let Some(id) = &meta_app_id
+            && !id.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(ConfigError::new(
+                "WA_META_APP_ID",
+                "must be the numeric app id",
+            ));
+        }
+        let meta_app_secrets = match get("WA_META_APP_SECRET") {
+            Some(list) => {
+                let secrets: Vec<SecretString> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| SecretString::from(s.to_owned()))
+                    .collect();
+                if secrets.is_empty() {
+                    return Err(ConfigError::new("WA_META_APP_SECRET", "holds no secret"));
+                }
+                secrets
+            }
+            None => Vec::new(),
+        };
+        Ok(Self {
+            database_url,
+            listen,
+            webhook_listen,
+            graph_base_url: graph_base_url.trim_end_matches('/').to_owned(),
+            graph_api_version,
+            meta_app_id,
+            meta_app_secrets,
+            webhook_verify_token: get("WA_WEBHOOK_VERIFY_TOKEN").map(SecretString::from),
+            vault_keys: get("WA_VAULT_KEYS").map(SecretString::from),
+            admin_token: get("WA_ADMIN_TOKEN").map(SecretString::from),
+            dev_key_dir: None,
+        })
+    }
+
+    /// What `wa serve` cannot run without.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the missing variable.
+    pub fn require_for_serving(&self) -> Result<(), ConfigError> {
+        if self.admin_token.is_none() {
+            return Err(ConfigError::new(
+                "WA_ADMIN_TOKEN",
+                "is required: it authorises tenant management",
+            ));
+        }
+        if self.meta_app_secrets.is_empty() {
+            return Err(ConfigError::new(
+                "WA_META_APP_SECRET",
+                "is required: webhooks are verified with it",
+            ));
+        }
+        if self.webhook_verify_token.is_none() {
+            return Err(ConfigError::new(
+                "WA_WEBHOOK_VERIFY_TOKEN",
+                "is required: Meta's webhook handshake checks it",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the database is the embedded SQLite default (where a dev vault key may be generated).
+    pub fn uses_embedded_database(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse_addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value
+        .parse()
+        .map_err(|_| ConfigError::new(name, "must be an address like 127.0.0.1:8080"))
+}
+
+fn is_api_version(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix('v') else {
+        return false;
+    };
+    let Some((major, minor)) = rest.split_once('.') else {
+        return false;
+    };
+    !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) && minor == "0"
+}
+
+/// Parses `KEY=VALUE` lines; unknown keys are an error so typos do not pass silently.
+fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut values = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(ConfigError::new(
+                "WA_CONFIG_FILE",
+                format!("line {} is not KEY=VALUE", index + 1),
+            ));
+        };
+        let key = key.trim();
+        if !VARIABLES.contains(&key) {
+            return Err(ConfigError::new(
+                "WA_CONFIG_FILE",
+                format!("line {}: unknown setting `{key}`", index + 1),
+            ));
+        }
+        let value = value.trim().trim_matches('"');
+        values.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(values)
+}
+
+/// `postgres://user:password@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! The HTTP edge: the tenant API under `/v1`, Meta's webhooks, health and metrics.
+//!
+//! [`api_router`] and [`webhook_router`] are separate so Meta's webhooks can be served on their
+//! own listener (`WA_WEBHOOK_LISTEN`) and the API need not face the internet; [`router`] joins
+//! them for a single listener.
+
+pub mod auth;
+pub mod connection;
+pub mod conversations;
+pub mod dto;
+pub mod error;
+pub mod health;
+pub mod messages;
+pub mod openapi;
+pub mod tenants;
+pub mod webhooks;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
+
+use crate::state::AppState;
+
+/// Largest API request body.
+const API_BODY_LIMIT: usize = 256 * 1024;
+
+/// The tenant API, health, metrics and the OpenAPI document.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/tenants", post(tenants::create).get(tenants::list))
+        .route("/v1/tenants/{tenant_id}", get(tenants::get))
+        .route("/v1/tenants/{tenant_id}/disable", post(tenants::disable))
+        .route("/v1/tenants/{tenant_id}/enable", post(tenants::enable))
+        .route(
+            "/v1/tenants/{tenant_id}/api-keys",
+            post(tenants::create_api_key),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/connection",
+            get(connection::get).put(connection::put),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/connection/verify",
+            post(connection::verify),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/messages",
+            post(messages::send).get(messages::list),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/messages/{message_id}",
+            get(messages::get),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/conversations",
+            get(conversations::list_open),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/conversations/{customer}",
+            get(conversations::window),
+        )
+        .route("/openapi.json", get(openapi::document))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Meta's webhooks.
+pub fn webhook_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/webhooks/whatsapp",
+            get(webhooks::verify).post(webhooks::receive),
+        )
+        .layer(DefaultBodyLimit::max(wa_graph::webhook::MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Both, for a single listener.
+pub fn router(state: AppState) -> Router {
+    api_router(state.clone()).merge(webhook_router(state))
+}

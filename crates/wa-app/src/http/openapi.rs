@@ -1,0 +1,46 @@
+//! The OpenAPI document of the tenant API, served at `/openapi.json`.
+
+use axum::Json;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::http::{connection, conversations, dto, error, messages, tenants};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "wa", description = "WhatsApp Business Cloud API for many tenants: tenants, connections, messages, windows."),
+    paths(
+        tenants::create, tenants::list, tenants::get, tenants::disable, tenants::enable, tenants::create_api_key,
+        connection::put, connection::get, connection::verify,
+        messages::send, messages::get, messages::list,
+        conversations::window, conversations::list_open,
+    ),
+    components(schemas(
+        dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
+        dto::ConnectBody, dto::ConnectionView, dto::SendBody, dto::MessageView, dto::MessageList,
+        dto::CustomerView, dto::FailureView, dto::TimestampsView, dto::PricingView, dto::WindowView, dto::WindowList,
+        error::ErrorBody,
+    )),
+    modifiers(&SecuritySchemes),
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer =
+            || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        components.add_security_scheme("admin", bearer());
+        components.add_security_scheme("tenant_key", bearer());
+    }
+}
+
+/// `GET /openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

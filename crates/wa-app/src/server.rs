@@ -1,0 +1,137 @@
+//! `wa serve`: listeners, workers and graceful shutdown.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    compose::{Adapters, build_state},
+    config::Config,
+    http, workers,
+};
+
+/// A running service.
+pub struct RunningServer {
+    /// Where the tenant API listens.
+    pub api_addr: SocketAddr,
+    /// Where Meta's webhooks are received (the API's address unless `WA_WEBHOOK_LISTEN` is set).
+    pub webhook_addr: SocketAddr,
+    cancel: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests and work finish, and waits for everything.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts the service in this process: migrates, builds the adapters, binds, spawns the workers.
+///
+/// # Errors
+/// Bad configuration, an unreachable database, an address in use.
+pub async fn start(config: Config) -> Result<RunningServer> {
+    config.require_for_serving()?;
+    let adapters = Adapters::build(&config).await?;
+    let cancel = CancellationToken::new();
+    let (state, delivery_task) = build_state(&config, &adapters, cancel.clone())?;
+    let mut tasks = vec![delivery_task];
+    tasks.push(workers::inbox::spawn(
+        state.ports.clone(),
+        state.inbox.clone(),
+        state.inbox_signal.clone(),
+        cancel.clone(),
+    ));
+    state.delivery.resume_all();
+
+    let api_listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding WA_LISTEN {}", config.listen))?;
+    let api_addr = api_listener.local_addr()?;
+    let webhook_addr = match config.webhook_listen {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding WA_WEBHOOK_LISTEN {addr}"))?;
+            let webhook_addr = listener.local_addr()?;
+            tasks.push(serve(
+                listener,
+                http::webhook_router(state.clone()),
+                cancel.clone(),
+            ));
+            tasks.push(serve(
+                api_listener,
+                http::api_router(state.clone()),
+                cancel.clone(),
+            ));
+            webhook_addr
+        }
+        None => {
+            tasks.push(serve(
+                api_listener,
+                http::router(state.clone()),
+                cancel.clone(),
+            ));
+            api_addr
+        }
+    };
+    tracing::info!(api = %api_addr, webhooks = %webhook_addr, database = %crate::config::redact_url_password(&config.database_url), "wa is serving");
+    Ok(RunningServer {
+        api_addr,
+        webhook_addr,
+        cancel,
+        tasks,
+    })
+}
+
+fn serve(listener: TcpListener, router: axum::Router, cancel: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let shutdown = async move { cancel.cancelled().await };
+        if let Err(error) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %error, "HTTP server stopped with an error");
+        }
+    })
+}
+
+/// Runs until Ctrl-C or SIGTERM, then shuts down gracefully.
+///
+/// # Errors
+/// As [`start`].
+pub async fn run(config: Config) -> Result<()> {
+    let server = start(config).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight work");
+    server.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,86 @@
+//! What the app stores beyond the domain's ports: tenants' API keys and Meta's raw webhooks.
+//!
+//! These are edge concerns (authentication, durable receipt of webhooks), so their traits live
+//! in the app, implemented over `wa-store` in `compose`.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use wa_domain::{ids::TenantId, ports::StoreError};
+
+/// Tenants' API keys, stored as hashes.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync + 'static {
+    /// Stores a new key's hash for a tenant.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn insert(
+        &self,
+        tenant: TenantId,
+        hash: [u8; 32],
+        prefix: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The tenant a key hash belongs to, unless revoked or unknown.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn find_tenant(&self, hash: &[u8; 32]) -> Result<Option<TenantId>, StoreError>;
+}
+
+/// A stored webhook body waiting to be processed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    /// Its row id.
+    pub id: i64,
+    /// The raw body, exactly as Meta sent it.
+    pub body: Vec<u8>,
+    /// Earlier processing attempts.
+    pub attempts: u32,
+}
+
+/// Meta's webhooks, stored raw before they are answered, processed after.
+#[async_trait]
+pub trait WebhookInbox: Send + Sync + 'static {
+    /// Stores a verified body durably.
+    ///
+    /// # Errors
+    /// Storage failures (the receiver then answers 503 and Meta retries).
+    async fn push(&self, body: &[u8], received_at: OffsetDateTime) -> Result<i64, StoreError>;
+
+    /// Claims up to `limit` unprocessed bodies, oldest first, leasing them until `lease_until`
+    /// so a crashed worker's claims come back.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn claim(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<Vec<InboxItem>, StoreError>;
+
+    /// Marks a body processed.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn complete(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Gives a body back after a failure, to be retried after `retry_at`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn release(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Bodies not processed yet.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn backlog(&self) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,8 @@
+//! Background work: delivering accepted messages to Meta, and processing stored webhooks.
+//!
+//! Both stop when their cancellation token fires: they stop taking new work and let what is in
+//! flight finish, so a graceful shutdown loses nothing (and a crash loses nothing either: a
+//! pending message is found again at start, a claimed webhook's lease runs out).
+
+pub mod delivery;
+pub mod inbox;

@@ -1,0 +1,6 @@
+//! wa-app's integration tests: the service over real HTTP on 127.0.0.1, with the Cloud API
+//! simulator playing Meta, on SQLite and on PostgreSQL.
+
+mod api;
+mod support;
+mod webhooks;
