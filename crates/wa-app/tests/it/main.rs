@@ -3,4 +3,5 @@
 
 mod api;
 mod support;
+mod surface;
 mod webhooks;
