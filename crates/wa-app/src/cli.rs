@@ -19,7 +19,15 @@ use crate::{compose, config::Config, demo, http::auth::generate_api_key, server,
 
 /// wa: run WhatsApp Business messaging for many businesses.
 #[derive(Debug, Parser)]
-#[command(name = "wa", version, about, long_about = None)]
+#[command(
+    name = "wa",
+    version,
+    about = "wa: run WhatsApp Business messaging (Cloud API) for many businesses",
+    long_about = None,
+    after_help = "Try it with no setup:  wa demo\n\
+                  Run the service:       WA_ADMIN_TOKEN=... WA_META_APP_SECRET=... wa serve\n\
+                  Settings come from WA_* environment variables or --config (see README.md)."
+)]
 pub struct Cli {
     /// A file of KEY=VALUE settings (the same names as the environment variables, which win).
     #[arg(long, global = true, env = "WA_CONFIG_FILE")]
@@ -47,7 +55,7 @@ pub enum Command {
     Send(SendArgs),
     /// List a tenant's messages.
     Messages(MessagesArgs),
-    /// Vault operations.
+    /// The credential vault: make a key, re-encrypt every credential under the newest key.
     #[command(subcommand)]
     Vault(VaultCommand),
     /// Run the whole system against the built-in Cloud API simulator and show what happens.

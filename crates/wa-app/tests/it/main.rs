@@ -2,6 +2,7 @@
 //! simulator playing Meta, on SQLite and on PostgreSQL.
 
 mod api;
+mod cli;
 mod support;
 mod surface;
 mod webhooks;

@@ -71,6 +71,8 @@ pub(crate) struct TestApp {
     pub http: reqwest::Client,
     pub base: String,
     pub data_dir: PathBuf,
+    /// `WA_META_APP_SECRET` as the service gets it (one secret, or several during a rotation).
+    pub app_secrets: String,
 }
 
 pub(crate) async fn spawn(backend: Backend, webhooks: WebhookBehaviour) -> TestApp {
@@ -104,6 +106,7 @@ pub(crate) async fn spawn(backend: Backend, webhooks: WebhookBehaviour) -> TestA
         http: reqwest::Client::new(),
         base: String::new(),
         data_dir,
+        app_secrets: APP_SECRET.to_owned(),
     };
     app.start_server().await;
     app
@@ -136,7 +139,7 @@ impl TestApp {
             "WA_GRAPH_BASE_URL".to_owned(),
             self.sim.base_url().to_owned(),
         );
-        values.insert("WA_META_APP_SECRET".to_owned(), APP_SECRET.to_owned());
+        values.insert("WA_META_APP_SECRET".to_owned(), self.app_secrets.clone());
         values.insert("WA_WEBHOOK_VERIFY_TOKEN".to_owned(), "verify-me".to_owned());
         values.insert("WA_ADMIN_TOKEN".to_owned(), ADMIN.to_owned());
         values.insert(

@@ -8,7 +8,11 @@ use sha2::Sha256;
 use crate::support::{APP_SECRET, Backend, NUMBER_A, quick_webhooks, spawn};
 
 fn sign(body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
+    sign_with(APP_SECRET, body)
+}
+
+fn sign_with(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -197,5 +201,32 @@ async fn a_webhook_stored_before_a_crash_is_processed_after_restart() {
         )
         .await;
     assert_eq!(inbound["items"][0]["content"]["body"], "are you open?");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn during_an_app_secret_rotation_both_secrets_are_accepted() {
+    let mut app = spawn(Backend::Sqlite, quick_webhooks()).await;
+    app.stop_server().await;
+    app.app_secrets = format!("new-app-secret, {APP_SECRET}");
+    app.start_server().await;
+    let url = format!("{}/webhooks/whatsapp", app.base);
+    let body = inbound_body("wamid.rotation", "972541234567", "hi");
+    for (secret, expected) in [
+        ("new-app-secret", StatusCode::OK),
+        (APP_SECRET, StatusCode::OK),
+        ("some-other-secret", StatusCode::UNAUTHORIZED),
+    ] {
+        let response = app
+            .http
+            .post(&url)
+            .header("X-Hub-Signature-256", sign_with(secret, &body))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "signed with {secret}");
+    }
+    assert_eq!(app.count_rows("webhook_inbox").await, 2);
     app.shutdown().await;
 }
