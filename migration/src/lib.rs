@@ -25,6 +25,7 @@ mod m20261124_204531_create_whatsapp_connections;
 mod m20261124_204532_create_whatsapp_conversations;
 mod m20261124_204533_create_whatsapp_messages;
 mod m20261124_211500_create_api_keys_and_webhook_inbox;
+mod m20261124_230000_index_outbox;
 
 /// Every migration of wa, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_204532_create_whatsapp_conversations::Migration),
             Box::new(m20261124_204533_create_whatsapp_messages::Migration),
             Box::new(m20261124_211500_create_api_keys_and_webhook_inbox::Migration),
+            Box::new(m20261124_230000_index_outbox::Migration),
         ]
     }
 }

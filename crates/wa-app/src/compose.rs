@@ -40,6 +40,8 @@ pub struct Adapters {
     pub api_keys: Arc<dyn ApiKeyStore>,
     /// Raw webhooks.
     pub inbox: Arc<dyn WebhookInbox>,
+    /// Queued messages.
+    pub outbox: Arc<dyn wa_domain::ports::Outbox>,
 }
 
 impl Adapters {
@@ -85,12 +87,14 @@ impl Adapters {
         };
         let api_keys: Arc<dyn ApiKeyStore> = Arc::new(StoreApiKeys(store.clone()));
         let inbox: Arc<dyn WebhookInbox> = Arc::new(StoreInbox(store.clone()));
+        let outbox: Arc<dyn wa_domain::ports::Outbox> = Arc::new(store.outbox());
         Ok(Self {
             ports,
             store,
             vault,
             api_keys,
             inbox,
+            outbox,
         })
     }
 }
@@ -111,7 +115,12 @@ pub fn build_state(
             .map(|s| s.expose_secret().as_bytes().to_vec()),
     )
     .map_err(|_| anyhow::anyhow!("configuration: WA_META_APP_SECRET holds no usable secret"))?;
-    let (delivery, delivery_task) = workers::delivery::spawn(adapters.ports.clone(), cancel);
+    let (delivery, delivery_task) = workers::delivery::spawn(
+        adapters.ports.clone(),
+        adapters.outbox.clone(),
+        config.delivery.clone(),
+        cancel,
+    );
     let state = AppState {
         ports: adapters.ports.clone(),
         admin_token: config.admin_token.clone(),

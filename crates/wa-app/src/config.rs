@@ -64,6 +64,9 @@ pub struct Config {
     /// Where a generated development vault key is kept when `WA_VAULT_KEYS` is not set and the
     /// database is the embedded SQLite default (`data/` unless the demo says otherwise).
     pub dev_key_dir: Option<std::path::PathBuf>,
+    /// How the outbox is worked: `WA_OUTBOX_CONCURRENCY`, `WA_OUTBOX_LEASE_SECONDS`,
+    /// `WA_OUTBOX_MAX_ATTEMPTS`, `WA_OUTBOX_MAX_AGE_HOURS`.
+    pub delivery: crate::workers::delivery::DeliverySettings,
 }
 
 impl fmt::Debug for Config {
@@ -86,12 +89,13 @@ impl fmt::Debug for Config {
             )
             .field("vault_keys", &set(self.vault_keys.is_some()))
             .field("admin_token", &set(self.admin_token.is_some()))
+            .field("delivery", &self.delivery)
             .finish()
     }
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 10] = [
+pub const VARIABLES: [&str; 14] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -102,6 +106,10 @@ pub const VARIABLES: [&str; 10] = [
     "WA_WEBHOOK_VERIFY_TOKEN",
     "WA_VAULT_KEYS",
     "WA_ADMIN_TOKEN",
+    "WA_OUTBOX_CONCURRENCY",
+    "WA_OUTBOX_LEASE_SECONDS",
+    "WA_OUTBOX_MAX_ATTEMPTS",
+    "WA_OUTBOX_MAX_AGE_HOURS",
 ];
 
 impl Config {
@@ -196,7 +204,31 @@ impl Config {
             }
             None => Vec::new(),
         };
+        let mut delivery = crate::workers::delivery::DeliverySettings::default();
+        if let Some(v) = get("WA_OUTBOX_CONCURRENCY") {
+            delivery.concurrency = parse_count("WA_OUTBOX_CONCURRENCY", &v, 1, 100_000)? as usize;
+        }
+        if let Some(v) = get("WA_OUTBOX_LEASE_SECONDS") {
+            delivery.lease = std::time::Duration::from_secs(u64::from(parse_count(
+                "WA_OUTBOX_LEASE_SECONDS",
+                &v,
+                1,
+                86_400,
+            )?));
+        }
+        if let Some(v) = get("WA_OUTBOX_MAX_ATTEMPTS") {
+            delivery.retry.max_attempts = parse_count("WA_OUTBOX_MAX_ATTEMPTS", &v, 1, 1_000)?;
+        }
+        if let Some(v) = get("WA_OUTBOX_MAX_AGE_HOURS") {
+            delivery.retry.max_age = time::Duration::hours(i64::from(parse_count(
+                "WA_OUTBOX_MAX_AGE_HOURS",
+                &v,
+                1,
+                720,
+            )?));
+        }
         Ok(Self {
+            delivery,
             database_url,
             listen,
             webhook_listen,
@@ -302,3 +334,15 @@ pub fn redact_url_password(url: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A whole number in `min..=max`, or an error naming the variable.
+fn parse_count(name: &'static str, value: &str, min: u32, max: u32) -> Result<u32, ConfigError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            ConfigError::new(name, format!("must be a whole number from {min} to {max}"))
+        })
+}

@@ -48,7 +48,7 @@ pub async fn start(config: Config) -> Result<RunningServer> {
         state.inbox_signal.clone(),
         cancel.clone(),
     ));
-    state.delivery.resume_all();
+    state.delivery.wake();
 
     let api_listener = TcpListener::bind(config.listen)
         .await

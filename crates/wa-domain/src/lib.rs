@@ -7,7 +7,8 @@
 //!   [`connection`], [`conversation`], [`message`], [`credential`], [`graph`] (Graph inputs and
 //!   outcomes), with [`validation`] errors that name the field and the limit.
 //! - Rules: [`status`] (the lifecycle state machine), [`window`] (the 24-hour rule),
-//!   [`error_class`] (Meta's error codes sorted into what a caller can do).
+//!   [`error_class`] (Meta's error codes sorted into what a caller can do), [`retry`] (when a
+//!   failed send is tried again).
 //! - [`ports`]: async traits the adapters implement, with mockall mocks behind the `mock` feature.
 //! - [`usecase`]: the operations, written against the ports only.
 
@@ -22,6 +23,7 @@ pub mod ids;
 pub mod inbound;
 pub mod message;
 pub mod ports;
+pub mod retry;
 pub mod status;
 pub mod tenant;
 pub mod usecase;

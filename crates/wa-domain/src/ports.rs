@@ -8,7 +8,9 @@
 //!
 //! Every repository method takes the [`TenantId`] and must scope its query to it: a tenant can
 //! never read or change another tenant's rows, even knowing their ids. The one exception is
-//! [`ConnectionRepository::resolve_tenant`], which is how a webhook finds its tenant.
+//! [`ConnectionRepository::resolve_tenant`], which is how a webhook finds its tenant, and
+//! [`Outbox::claim_due`], which is how a worker finds work across tenants (each message it
+//! returns names its tenant, and everything after is scoped to that tenant again).
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -290,6 +292,91 @@ pub trait MessageRepository: Send + Sync + 'static {
         filter: &MessageFilter,
         page: Page<MessageId>,
     ) -> Result<Vec<StoredMessage>, StoreError>;
+}
+
+/// What a worker asks of [`Outbox::claim_due`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    /// The time: messages due at or before it, with no live claim, are eligible.
+    pub now: OffsetDateTime,
+    /// The claim lasts until then; after that another worker may take the message.
+    pub lease_until: OffsetDateTime,
+    /// At most this many messages in all.
+    pub limit: u32,
+    /// At most this many per tenant, so one tenant's burst cannot fill a round.
+    pub per_tenant: u32,
+    /// Tenants to leave out (their lanes are full in this process).
+    pub skip_tenants: Vec<TenantId>,
+}
+
+/// A message a worker has claimed: enough to pace it without reading it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedMessage {
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// The message.
+    pub id: MessageId,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    /// When it was accepted into the outbox.
+    pub created_at: OffsetDateTime,
+    /// The business number it goes from.
+    pub phone_number_id: PhoneNumberId,
+    /// That number's throughput in messages per second.
+    pub throughput_mps: u32,
+    /// The customer it goes to (BSUID or phone digits), for the pair-rate limit.
+    pub customer_key: String,
+}
+
+/// How much work waits for one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantBacklog {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Pending outbound messages, due or not.
+    pub pending: u64,
+    /// When the oldest of them was accepted.
+    pub oldest: Option<OffsetDateTime>,
+}
+
+/// The durable outbox: `pending` outbound messages waiting to be sent.
+///
+/// Claims are leases (`claimed_until`), so a crashed worker's messages come back by themselves;
+/// on PostgreSQL they are taken with `FOR UPDATE SKIP LOCKED`, so any number of processes can
+/// share the outbox and no message is claimed by two of them at once. Only messages of enabled
+/// tenants with an `active` connection are claimed: a held tenant's messages wait in place.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    /// Claims due messages, oldest due first, fairly across tenants.
+    ///
+    /// # Errors
+    /// Only storage failures; nothing is claimed then.
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<ClaimedMessage>, StoreError>;
+
+    /// Puts a claimed message back, due at `at` (a retry or a pacing delay). No effect once the
+    /// message has left `pending`.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn schedule(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Ends a claim without changing when the message is due (a held tenant, a shutdown).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn release(&self, tenant: TenantId, id: MessageId) -> Result<(), StoreError>;
+
+    /// Pending messages per tenant that has any, for metrics and operators.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn backlog(&self) -> Result<Vec<TenantBacklog>, StoreError>;
 }
 
 /// Customers and their customer-service windows.

@@ -13,7 +13,7 @@ use crate::clock::nanos;
 use crate::config::{Faults, Limits, NumberConfig, TemplateConfig, WebhookBehaviour};
 use crate::ids::{digits, media_id, opaque_token};
 use crate::inbound::{CustomerRef, InboundRequest, InboundResult};
-use crate::records::{AcceptedMessage, ReadMark, RecordedRequest, WebhookDelivery};
+use crate::records::{AcceptedMessage, ReadMark, RecordedRequest, Totals, WebhookDelivery};
 use crate::state::{SignupCode, Sim, lock, read, write};
 
 /// A control operation that could not be done.
@@ -342,6 +342,11 @@ impl SimControl {
     /// Webhook POSTs with their attempts (oldest first, bounded).
     pub fn webhooks(&self) -> Vec<WebhookDelivery> {
         self.sim.records.deliveries()
+    }
+
+    /// How many Graph requests and webhook POSTs there were since start.
+    pub fn totals(&self) -> Totals {
+        self.sim.records.totals()
     }
 
     /// Returns to the initial scenario, forgetting records, windows, media, faults and changes.

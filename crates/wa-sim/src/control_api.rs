@@ -4,7 +4,7 @@
 //! | route | does |
 //! |---|---|
 //! | `GET /_sim/health` | `{"ok":true}` |
-//! | `GET/POST /_sim/numbers` | list / add a number ([`crate::NumberConfig`]) |
+//! | `GET/POST /_sim/numbers` | list (tokens redacted) / add a number ([`crate::NumberConfig`]) |
 //! | `POST /_sim/templates` | add a template ([`crate::TemplateConfig`]) |
 //! | `POST /_sim/customers` | add a customer ([`crate::CustomerRef`]) |
 //! | `POST /_sim/tokens/revoke` | `{"token":…}`: later calls fail with 190 |
@@ -18,6 +18,7 @@
 //! | `POST /_sim/clock/advance` | `{"ms":…}` |
 //! | `POST /_sim/signup` | simulate Embedded Signup; returns the code and ids |
 //! | `GET /_sim/requests`, `/messages`, `/reads`, `/webhooks` | what was received and sent (`?since=N` on requests and webhooks) |
+//! | `GET /_sim/totals` | [`crate::Totals`]: requests and webhook POSTs since start |
 //! | `POST /_sim/reset` | back to the initial scenario |
 
 use std::sync::Arc;
@@ -78,11 +79,21 @@ pub(crate) fn routes() -> Router<Arc<Sim>> {
         .route("/messages", get(messages))
         .route("/reads", get(reads))
         .route("/webhooks", get(webhooks))
+        .route("/totals", get(totals))
         .route("/reset", post(reset))
 }
 
 async fn numbers(State(sim): SimState) -> Response {
-    Json(control(sim).numbers()).into_response()
+    // Tokens are set by whoever wrote the scenario; they are not handed out again.
+    let numbers: Vec<NumberConfig> = control(sim)
+        .numbers()
+        .into_iter()
+        .map(|number| NumberConfig {
+            access_token: "<redacted>".into(),
+            ..number
+        })
+        .collect();
+    Json(numbers).into_response()
 }
 
 async fn add_number(State(sim): SimState, Json(number): Json<NumberConfig>) -> Response {
@@ -244,6 +255,10 @@ async fn webhooks(State(sim): SimState, Query(since): Query<Since>) -> Response 
     let mut deliveries = control(sim).webhooks();
     deliveries.retain(|d| d.id > since.since);
     Json(deliveries).into_response()
+}
+
+async fn totals(State(sim): SimState) -> Response {
+    Json(control(sim).totals()).into_response()
 }
 
 async fn reset(State(sim): SimState) -> Response {

@@ -118,7 +118,8 @@ pub use inbound::{
     CustomerRef, InboundContent, InboundContext, InboundMedia, InboundRequest, InboundResult,
 };
 pub use records::{
-    AcceptedMessage, DeliveryAttempt, DeliveryState, ReadMark, RecordedRequest, WebhookDelivery,
+    AcceptedMessage, DeliveryAttempt, DeliveryState, ReadMark, RecordedRequest, Totals,
+    WebhookDelivery,
 };
 pub use server::{RunningSim, SimError, Simulator, SimulatorBuilder};
 pub use webhook::signature_header;

@@ -47,6 +47,16 @@ impl<T: Clone> Ring<T> {
     }
 }
 
+/// Running totals since the simulator started (a reset does not zero them): cheap to read
+/// while a load test runs, unlike the bounded records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Graph requests received.
+    pub requests: u64,
+    /// Webhook POSTs produced (delivered, pending, given up, dropped or without a callback URL).
+    pub webhooks: u64,
+}
+
 /// One Graph request as received (the `access_token` and `appsecret_proof` query parameters are
 /// redacted; the `Authorization` header is not kept).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -185,6 +195,14 @@ impl Records {
 
     pub(crate) fn next_delivery_id(&self) -> u64 {
         self.delivery_seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// How many requests and webhook POSTs there were since start, without copying any record.
+    pub(crate) fn totals(&self) -> Totals {
+        Totals {
+            requests: self.request_seq.load(Ordering::Relaxed),
+            webhooks: self.delivery_seq.load(Ordering::Relaxed),
+        }
     }
 
     pub(crate) fn deliveries(&self) -> Vec<WebhookDelivery> {

@@ -62,6 +62,7 @@ impl Simulator {
             config: SimConfig::base(),
             clock: Arc::new(SystemClock),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            control_addr: None,
         }
     }
 }
@@ -71,12 +72,14 @@ pub struct SimulatorBuilder {
     config: SimConfig,
     clock: Arc<dyn Clock>,
     addr: SocketAddr,
+    control_addr: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for SimulatorBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SimulatorBuilder")
             .field("addr", &self.addr)
+            .field("control_addr", &self.control_addr)
             .field("numbers", &self.config.numbers)
             .finish_non_exhaustive()
     }
@@ -197,20 +200,29 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Serves the control API (`/_sim/...`) on its own address instead of next to the Graph
+    /// endpoints; the Graph address then serves Graph paths only, like Meta's.
+    #[must_use]
+    pub fn control_bind(mut self, addr: SocketAddr) -> Self {
+        self.control_addr = Some(addr);
+        self
+    }
+
     /// Binds, starts the server and the webhook dispatcher, and returns the running simulator.
     ///
     /// # Errors
-    /// [`SimError::Bind`] if the address cannot be bound, [`SimError::Scenario`] if the
+    /// [`SimError::Bind`] if an address cannot be bound, [`SimError::Scenario`] if the
     /// scenario is invalid.
     pub async fn start(self) -> Result<RunningSim, SimError> {
-        let addr = self.addr;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| SimError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| SimError::Bind { addr, source })?;
+        let (listener, local) = bind(self.addr).await?;
+        let control_listener = match self.control_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
         let base_url = format!("http://{local}");
+        let control_url = control_listener
+            .as_ref()
+            .map_or_else(|| base_url.clone(), |(_, addr)| format!("http://{addr}"));
         let (queue, jobs) = WebhookQueue::new();
         let shutdown = CancellationToken::new();
         let clock = Arc::new(OffsetClock::new(self.clock));
@@ -226,16 +238,25 @@ impl SimulatorBuilder {
         );
         let tracker = TaskTracker::new();
         tracker.spawn(run_dispatcher(Arc::clone(&sim), jobs, tracker.clone()));
-        let router = router(Arc::clone(&sim));
+        let router = graph_router(Arc::clone(&sim), control_listener.is_none());
         tracker.spawn(accept_loop(
             listener,
             router.clone(),
             shutdown.clone(),
             tracker.clone(),
         ));
-        tracing::debug!(%base_url, "wa-sim started");
+        if let Some((control_listener, _)) = control_listener {
+            tracker.spawn(accept_loop(
+                control_listener,
+                control_router(Arc::clone(&sim)),
+                shutdown.clone(),
+                tracker.clone(),
+            ));
+        }
+        tracing::debug!(%base_url, %control_url, "wa-sim started");
         Ok(RunningSim {
             base_url,
+            control_url,
             addr: local,
             control: SimControl::new(sim),
             router,
@@ -245,13 +266,34 @@ impl SimulatorBuilder {
     }
 }
 
-/// The whole HTTP surface: control API, media download, and the Graph fallback.
-fn router(sim: Arc<Sim>) -> Router {
-    Router::new()
-        .nest("/_sim", control_api::routes())
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), SimError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| SimError::Bind { addr, source })?;
+    Ok((listener, local))
+}
+
+/// The Graph surface: media download and the Graph fallback, with the control API under
+/// `/_sim` unless it has its own address.
+fn graph_router(sim: Arc<Sim>, with_control: bool) -> Router {
+    let mut router = Router::new();
+    if with_control {
+        router = router.nest("/_sim", control_api::routes());
+    }
+    router
         .route("/whatsapp_business/attachments/", get(media::download))
         .fallback(graph::entry)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(sim)
+}
+
+/// The control API alone, for its own address.
+fn control_router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .nest("/_sim", control_api::routes())
         .with_state(sim)
 }
 
@@ -306,6 +348,7 @@ async fn serve_connection(stream: TcpStream, router: Router, shutdown: Cancellat
 #[derive(Debug)]
 pub struct RunningSim {
     base_url: String,
+    control_url: String,
     addr: SocketAddr,
     control: SimControl,
     router: Router,
@@ -319,6 +362,12 @@ impl RunningSim {
         &self.base_url
     }
 
+    /// Where the control API lives: `{control_url}/_sim/...`. The same as [`Self::base_url`]
+    /// unless [`SimulatorBuilder::control_bind`] gave it its own address.
+    pub fn control_url(&self) -> &str {
+        &self.control_url
+    }
+
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -329,7 +378,7 @@ impl RunningSim {
         &self.control
     }
 
-    /// The HTTP surface as a tower service, for in-process calls without a socket (benches).
+    /// The Graph surface as a tower service, for in-process calls without a socket (benches).
     pub fn router(&self) -> Router {
         self.router.clone()
     }

@@ -1,7 +1,8 @@
 //! Classifying database errors into the port's [`StoreError`], so no `DbErr` crosses a port.
 //!
 //! The classes are what a caller can act on: `Duplicate` (a unique constraint refused the write),
-//! `NotFound`, `Unavailable` (the database is unreachable, the pool is exhausted, or a lock or
+//! `NotFound` (no such row, or a foreign key names a row that does not exist, such as a tenant
+//! that was never created), `Unavailable` (the database is unreachable, the pool is exhausted, or a lock or
 //! serialization conflict that a retry resolves), and `Other` for everything else.
 
 use sea_orm::{DbErr, RuntimeErr, sqlx};
@@ -21,6 +22,7 @@ pub(crate) fn classify(err: DbErr) -> StoreError {
         DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
         | DbErr::Query(RuntimeErr::SqlxError(sqlx_err)) => match classify_sqlx(sqlx_err) {
             Class::Duplicate => StoreError::Duplicate,
+            Class::NotFound => StoreError::NotFound,
             Class::Unavailable => StoreError::Unavailable(Box::new(err)),
             Class::Other => StoreError::Other(Box::new(err)),
         },
@@ -30,6 +32,7 @@ pub(crate) fn classify(err: DbErr) -> StoreError {
 
 enum Class {
     Duplicate,
+    NotFound,
     Unavailable,
     Other,
 }
@@ -37,8 +40,10 @@ enum Class {
 fn classify_sqlx(err: &sqlx::Error) -> Class {
     match err {
         sqlx::Error::Database(db) => {
-            if db.kind() == sqlx::error::ErrorKind::UniqueViolation {
-                return Class::Duplicate;
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => return Class::Duplicate,
+                sqlx::error::ErrorKind::ForeignKeyViolation => return Class::NotFound,
+                _ => {}
             }
             let code = db.code().unwrap_or_default();
             let sqlite_busy = code

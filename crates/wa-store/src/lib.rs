@@ -34,6 +34,7 @@ pub use repo::{
     conversation::SqlConversations,
     credential::{CredentialRow, CredentialRows},
     message::SqlMessages,
+    outbox::OutboxRows,
     tenant::SqlTenants,
 };
 pub use store::Store;

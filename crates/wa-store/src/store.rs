@@ -115,6 +115,11 @@ impl Store {
         SqlMessages::new(self.db.clone())
     }
 
+    /// The outbox: claims of `pending` messages, retries, the backlog.
+    pub fn outbox(&self) -> crate::OutboxRows {
+        crate::OutboxRows::new(self.db.clone())
+    }
+
     /// Conversations and windows.
     pub fn conversations(&self) -> SqlConversations {
         SqlConversations::new(self.db.clone())

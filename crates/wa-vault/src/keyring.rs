@@ -92,7 +92,7 @@ impl fmt::Display for KeyId {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
     /// No entry at all.
-    #[error("no vault key configured: expected entries `id:base64key`, newest first")]
+    #[error("no vault key given: expected entries `id:base64key`, newest first")]
     Empty,
     /// An entry without the `:` between id and key.
     #[error("vault key entry {entry} is not of the form `id:base64key`")]
@@ -145,6 +145,38 @@ pub enum KeyringError {
     /// The system random number generator failed while making a key.
     #[error("the system random number generator failed")]
     Random,
+}
+
+/// A [`KeyringError`] in the keys of one configuration variable, named in the message:
+/// `WA_VAULT_KEYS: vault key k1 is 16 bytes long; AES-256 needs exactly 32`.
+///
+/// Like every error of this crate it never contains key material.
+#[derive(Debug)]
+pub struct KeySourceError {
+    /// The variable the keys came from: [`KEYS_ENV`] or [`KEYS_FILE_ENV`].
+    pub variable: &'static str,
+    /// What is wrong with them.
+    pub error: KeyringError,
+}
+
+impl KeySourceError {
+    fn new(variable: &'static str, error: KeyringError) -> Self {
+        Self { variable, error }
+    }
+}
+
+impl fmt::Display for KeySourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.error)
+    }
+}
+
+/// The message already includes the inner error's, so the chain continues below it (with the
+/// I/O error of an unreadable file) rather than repeating it.
+impl std::error::Error for KeySourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
 }
 
 /// One key: its id and the cipher built from it (the raw bytes are not kept).
@@ -242,12 +274,14 @@ impl Keyring {
     /// `Ok(None)` when neither is set, so the caller decides whether a dev key is acceptable.
     ///
     /// # Errors
-    /// See [`Keyring::from_sources`]; [`KeyringError::NotUnicode`] for a non-UTF-8 variable.
-    pub fn from_environment() -> Result<Option<Self>, KeyringError> {
+    /// See [`Keyring::from_sources`]; a non-UTF-8 [`KEYS_ENV`] is [`KeyringError::NotUnicode`].
+    pub fn from_environment() -> Result<Option<Self>, KeySourceError> {
         let inline = match std::env::var(KEYS_ENV) {
             Ok(value) => Some(Zeroizing::new(value)),
             Err(std::env::VarError::NotPresent) => None,
-            Err(std::env::VarError::NotUnicode(_)) => return Err(KeyringError::NotUnicode),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(KeySourceError::new(KEYS_ENV, KeyringError::NotUnicode));
+            }
         };
         let file = std::env::var_os(KEYS_FILE_ENV).map(PathBuf::from);
         Self::from_sources(inline.as_deref().map(String::as_str), file.as_deref())
@@ -256,21 +290,28 @@ impl Keyring {
     /// The keys from whichever source is given: the inline value of [`KEYS_ENV`] or the path in
     /// [`KEYS_FILE_ENV`]. `Ok(None)` when neither is given.
     ///
-    /// A source that is given but empty is an error, not a reason to fall back to a dev key: an
-    /// empty variable usually means a secret that failed to reach the process.
+    /// A source that is given but empty (or holds only blanks and comments) is an error, not a
+    /// reason to fall back to a dev key: an empty variable usually means a secret that failed to
+    /// reach the process.
     ///
     /// # Errors
-    /// [`KeyringError::BothSources`] when both are given, [`KeyringError::Empty`] for an empty
-    /// one, or the error of reading and parsing it.
+    /// A [`KeySourceError`] naming the variable: [`KeyringError::BothSources`] when both are
+    /// given, [`KeyringError::Empty`] for an empty one, or the error of reading and parsing it.
     pub fn from_sources(
         inline: Option<&str>,
         file: Option<&Path>,
-    ) -> Result<Option<Self>, KeyringError> {
+    ) -> Result<Option<Self>, KeySourceError> {
         match (inline, file) {
-            (Some(_), Some(_)) => Err(KeyringError::BothSources),
-            (Some(spec), None) => Self::parse(spec).map(Some),
-            (None, Some(path)) if path.as_os_str().is_empty() => Err(KeyringError::Empty),
-            (None, Some(path)) => Self::from_file(path).map(Some),
+            (Some(_), Some(_)) => Err(KeySourceError::new(KEYS_ENV, KeyringError::BothSources)),
+            (Some(spec), None) => Self::parse(spec)
+                .map(Some)
+                .map_err(|error| KeySourceError::new(KEYS_ENV, error)),
+            (None, Some(path)) if path.as_os_str().is_empty() => {
+                Err(KeySourceError::new(KEYS_FILE_ENV, KeyringError::Empty))
+            }
+            (None, Some(path)) => Self::from_file(path)
+                .map(Some)
+                .map_err(|error| KeySourceError::new(KEYS_FILE_ENV, error)),
             (None, None) => Ok(None),
         }
     }

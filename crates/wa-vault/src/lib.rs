@@ -24,7 +24,7 @@ pub mod rotation;
 pub mod store;
 pub mod vault;
 
-pub use keyring::{KeyId, Keyring, KeyringError, generate_key_entry};
+pub use keyring::{KeyId, KeySourceError, Keyring, KeyringError, generate_key_entry};
 pub use memory::MemoryStore;
 pub use record::{OpenError, SealError};
 pub use rotation::{Rotation, RotationReport};

@@ -33,12 +33,31 @@ fn bad_values_name_the_variable() {
         ("WA_GRAPH_API_VERSION", "25"),
         ("WA_META_APP_ID", "abc"),
         ("WA_META_APP_SECRET", " , "),
+        ("WA_OUTBOX_CONCURRENCY", "0"),
+        ("WA_OUTBOX_LEASE_SECONDS", "-5"),
+        ("WA_OUTBOX_MAX_ATTEMPTS", "many"),
+        ("WA_OUTBOX_MAX_AGE_HOURS", "100000"),
     ];
     for (name, value) in cases {
         let err = Config::from_values(&values(&[(name, value)])).unwrap_err();
         assert_eq!(err.name, name, "{value}");
         assert!(err.to_string().contains(name));
     }
+}
+
+#[test]
+fn outbox_settings_are_read() {
+    let config = Config::from_values(&values(&[
+        ("WA_OUTBOX_CONCURRENCY", "32"),
+        ("WA_OUTBOX_LEASE_SECONDS", "5"),
+        ("WA_OUTBOX_MAX_ATTEMPTS", "3"),
+        ("WA_OUTBOX_MAX_AGE_HOURS", "2"),
+    ]))
+    .unwrap();
+    assert_eq!(config.delivery.concurrency, 32);
+    assert_eq!(config.delivery.lease, std::time::Duration::from_secs(5));
+    assert_eq!(config.delivery.retry.max_attempts, 3);
+    assert_eq!(config.delivery.retry.max_age, time::Duration::hours(2));
 }
 
 #[test]

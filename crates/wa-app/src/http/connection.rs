@@ -55,7 +55,7 @@ pub async fn put(
     let connection = connect_tenant(&state.ports, tenant_id, request).await?;
     tracing::info!(tenant.id = %tenant_id, health = connection.health.as_str(), "connection stored");
     // Messages held while the credentials were invalid may go now.
-    state.delivery.resume_tenant(tenant_id);
+    state.delivery.wake();
     Ok(Json(connection.into()))
 }
 
@@ -91,6 +91,6 @@ pub async fn verify(
     let tenant_id = TenantId::from_uuid(tenant_id);
     caller.require_tenant(tenant_id)?;
     let connection = verify_connection(&state.ports, tenant_id).await?;
-    state.delivery.resume_tenant(tenant_id);
+    state.delivery.wake();
     Ok(Json(connection.into()))
 }

@@ -70,7 +70,7 @@ pub async fn send(
     let status = if enqueued.replayed {
         StatusCode::OK
     } else {
-        state.delivery.push(tenant_id, enqueued.message.id);
+        state.delivery.wake();
         metrics::counter!("wa_messages_accepted_total").increment(1);
         StatusCode::ACCEPTED
     };

@@ -1,275 +1,429 @@
-//! Delivering accepted messages: a queue in memory, the truth in the database.
+//! Delivering queued messages: the durable outbox, paced per number and per customer.
 //!
-//! The API hands each accepted message's id to the queue; workers call the `deliver` use case and
-//! schedule retries with exponential backoff and jitter (Meta's pair-rate errors wait 4^X
-//! seconds). The queue is only a hint: every `pending` message is in the database, and at start
-//! (and when a tenant's credentials are replaced) the pending messages are queued again, so a
-//! crash or a held tenant loses nothing. A message is sent by one worker of one process at a
-//! time; the durable, multi-process outbox with pacing is the next step (see ARCHITECTURE.md).
+//! Every accepted message is a `pending` row in the database; nothing about the queue lives only
+//! in memory. The dispatcher claims due messages in rounds (a lease per message, fair across
+//! tenants, `SKIP LOCKED` on PostgreSQL, see `wa-store`'s outbox) and hands each to the lane of
+//! its tenant's number. A lane paces its number at the number's throughput (a GCRA limiter,
+//! `governor`) and each customer at Meta's pair rate (one message per 6 s, bursts of 45); a
+//! message whose customer must wait goes back to the outbox due at that time instead of holding
+//! a slot. A lane holds only a few messages at once and a full lane is left out of the next
+//! claim, so one tenant's burst cannot take the slots other tenants need.
+//!
+//! Outcomes: accepted (the message leaves the outbox), failed (recorded by the use case),
+//! a temporary failure (back to the outbox at the time [`RetryPolicy`] gives, or failed once
+//! attempts or age run out), held (the connection is not active: the claim is released and the
+//! outbox stops offering the tenant's messages until its credentials are replaced).
+//!
+//! Crashes: a claim is a lease, so messages claimed by a process that died come back when it
+//! lapses. A crash after Meta accepted a message and before its wamid was stored would send it
+//! again; the status webhook carries our id in `biz_opaque_callback_data` and records the wamid
+//! if it arrives first, which closes most of that gap (see ARCHITECTURE.md, at-least-once).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
-use tokio::sync::{Semaphore, mpsc};
+use governor::{
+    DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _,
+};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
-    error_class::{ErrorClass, RateLimitScope},
-    ids::{MessageId, TenantId},
-    message::{Direction, MessageFilter, Page},
-    status::MessageStatus,
+    ids::TenantId,
+    ports::{ClaimRequest, ClaimedMessage, Outbox},
+    retry::{RetryDecision, RetryPolicy},
     usecase::{
         Ports,
         send::{Delivery, deliver},
     },
 };
 
-/// Longest wait between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
-/// How many messages are delivered at once.
-const CONCURRENCY: usize = 64;
-/// Page size when re-queueing a tenant's pending messages.
-const RESUME_PAGE: u32 = 200;
-
-enum Job {
-    Deliver {
-        tenant: TenantId,
-        message: MessageId,
-        attempt: u32,
-    },
-    ResumeTenant(TenantId),
-    ResumeAll,
+/// How the outbox is worked.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// Messages being paced or sent at once, in all.
+    pub concurrency: usize,
+    /// Messages one tenant may have claimed at once in this process.
+    pub per_tenant: u32,
+    /// How long a claim lasts; far longer than a lane needs to send what it holds.
+    pub lease: Duration,
+    /// How often to look for due messages when nobody signals.
+    pub idle_poll: Duration,
+    /// Meta's pair rate: one message to a customer per this interval ...
+    pub pair_interval: Duration,
+    /// ... with bursts of this many.
+    pub pair_burst: u32,
+    /// When to retry and when to give up.
+    pub retry: RetryPolicy,
 }
 
-/// Hands work to the delivery workers; cheap to clone.
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 256,
+            per_tenant: 32,
+            lease: Duration::from_secs(60),
+            idle_poll: Duration::from_millis(250),
+            pair_interval: Duration::from_secs(6),
+            pair_burst: 45,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Wakes the dispatcher when there may be new work; cheap to clone.
 #[derive(Clone)]
 pub struct DeliveryQueue {
-    jobs: mpsc::UnboundedSender<Job>,
+    wake: Arc<Notify>,
 }
 
 impl DeliveryQueue {
-    /// Queues a freshly accepted message.
-    pub fn push(&self, tenant: TenantId, message: MessageId) {
-        let _ = self.jobs.send(Job::Deliver {
-            tenant,
-            message,
-            attempt: 0,
-        });
-    }
-
-    /// Queues every pending message of a tenant again (after its credentials changed).
-    pub fn resume_tenant(&self, tenant: TenantId) {
-        let _ = self.jobs.send(Job::ResumeTenant(tenant));
-    }
-
-    /// Queues every pending message of every tenant (at start).
-    pub fn resume_all(&self) {
-        let _ = self.jobs.send(Job::ResumeAll);
+    /// New messages were queued, or a tenant can send again: look now rather than at the next
+    /// poll. The outbox in the database is the queue; this is only a nudge.
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 }
 
-/// Starts the delivery workers; they run until `cancel` fires and in-flight sends finish.
+/// Starts the dispatcher; it stops claiming when `cancel` fires, lets in-flight sends finish and
+/// releases what it had claimed but not started.
 pub fn spawn(
     ports: Ports,
+    outbox: Arc<dyn Outbox>,
+    settings: DeliverySettings,
     cancel: CancellationToken,
 ) -> (DeliveryQueue, tokio::task::JoinHandle<()>) {
-    let (sender, mut receiver) = mpsc::unbounded_channel();
-    let queue = DeliveryQueue { jobs: sender };
-    let worker_queue = queue.clone();
+    let wake = Arc::new(Notify::new());
+    let queue = DeliveryQueue { wake: wake.clone() };
     let handle = tokio::spawn(async move {
-        let permits = Arc::new(Semaphore::new(CONCURRENCY));
-        loop {
-            let job = tokio::select! {
-                () = cancel.cancelled() => break,
-                job = receiver.recv() => match job { Some(job) => job, None => break },
-            };
-            match job {
-                Job::Deliver {
-                    tenant,
-                    message,
-                    attempt,
-                } => {
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
-                        break;
-                    };
-                    let ports = ports.clone();
-                    let queue = worker_queue.clone();
-                    let cancel = cancel.clone();
-                    tokio::spawn(async move {
-                        deliver_one(&ports, &queue, &cancel, tenant, message, attempt).await;
-                        drop(permit);
-                    });
-                }
-                Job::ResumeTenant(tenant) => resume_tenant(&ports, &worker_queue, tenant).await,
-                Job::ResumeAll => resume_all(&ports, &worker_queue).await,
-            }
-        }
-        // Wait for in-flight deliveries: every permit back means nothing is mid-send.
-        let _ = permits.acquire_many(CONCURRENCY as u32).await;
+        let dispatcher = Dispatcher {
+            ports,
+            outbox,
+            settings: Arc::new(settings),
+            permits: Arc::new(Semaphore::new(0)),
+            lanes: HashMap::new(),
+            cancel,
+        };
+        dispatcher.run(wake).await;
     });
     (queue, handle)
 }
 
-async fn deliver_one(
-    ports: &Ports,
-    queue: &DeliveryQueue,
-    cancel: &CancellationToken,
-    tenant: TenantId,
-    message: MessageId,
-    attempt: u32,
+struct Dispatcher {
+    ports: Ports,
+    outbox: Arc<dyn Outbox>,
+    settings: Arc<DeliverySettings>,
+    permits: Arc<Semaphore>,
+    lanes: HashMap<TenantId, Lane>,
+    cancel: CancellationToken,
+}
+
+/// One tenant's number: its queue, its pacing, its task.
+struct Lane {
+    sender: mpsc::UnboundedSender<(ClaimedMessage, OwnedSemaphorePermit)>,
+    held: Arc<AtomicUsize>,
+    throughput: u32,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Dispatcher {
+    async fn run(mut self, wake: Arc<Notify>) {
+        self.permits.add_permits(self.settings.concurrency);
+        let mut last_gauge = tokio::time::Instant::now();
+        while !self.cancel.is_cancelled() {
+            let claimed = self.claim_round().await;
+            if last_gauge.elapsed() > Duration::from_secs(5) {
+                self.report_backlog().await;
+                last_gauge = tokio::time::Instant::now();
+            }
+            if claimed > 0 {
+                continue;
+            }
+            tokio::select! {
+                () = self.cancel.cancelled() => {}
+                () = wake.notified() => {}
+                () = tokio::time::sleep(self.settings.idle_poll) => {}
+            }
+        }
+        // Shutdown: lanes drain what they hold (releasing claims they will not send), sends in
+        // flight finish; every permit back means nothing is mid-send.
+        let lanes: Vec<Lane> = self.lanes.drain().map(|(_, lane)| lane).collect();
+        for lane in lanes {
+            drop(lane.sender);
+            let _ = lane.task.await;
+        }
+        let _ = self
+            .permits
+            .acquire_many(u32::try_from(self.settings.concurrency).unwrap_or(u32::MAX))
+            .await;
+    }
+
+    /// Claims as many messages as there are free slots; returns how many it claimed.
+    async fn claim_round(&mut self) -> usize {
+        let free = self.permits.available_permits();
+        if free == 0 {
+            // Everything is busy: wait for a slot rather than spin.
+            tokio::select! {
+                () = self.cancel.cancelled() => return 0,
+                permit = self.permits.clone().acquire_owned() => drop(permit),
+            }
+            return 0;
+        }
+        let per_tenant = self.settings.per_tenant;
+        let skip_tenants: Vec<TenantId> = self
+            .lanes
+            .iter()
+            .filter(|(_, lane)| lane.held.load(Ordering::Relaxed) >= per_tenant as usize)
+            .map(|(tenant, _)| *tenant)
+            .collect();
+        let now = self.ports.clock.now();
+        let request = ClaimRequest {
+            now,
+            lease_until: now + self.settings.lease,
+            limit: u32::try_from(free).unwrap_or(u32::MAX),
+            per_tenant,
+            skip_tenants,
+        };
+        let claimed = match self.outbox.claim_due(&request).await {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::error!(error = %error, "the outbox could not be read; retrying");
+                metrics::counter!("wa_outbox_claim_errors_total").increment(1);
+                tokio::select! {
+                    () = self.cancel.cancelled() => {}
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                return 0;
+            }
+        };
+        let count = claimed.len();
+        for message in claimed {
+            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+                // Cannot happen (we claimed no more than the free slots), but never lose one.
+                self.release(&message).await;
+                continue;
+            };
+            let lane = self.lane(&message);
+            lane.held.fetch_add(1, Ordering::Relaxed);
+            if let Err(mpsc::error::SendError((message, _permit))) =
+                lane.sender.send((message, permit))
+            {
+                self.release(&message).await;
+            }
+        }
+        metrics::counter!("wa_outbox_claimed_total").increment(count as u64);
+        count
+    }
+
+    fn lane(&mut self, message: &ClaimedMessage) -> &Lane {
+        let throughput = message.throughput_mps.max(1);
+        let stale = self
+            .lanes
+            .get(&message.tenant_id)
+            .is_some_and(|lane| lane.throughput != throughput || lane.task.is_finished());
+        if stale {
+            // The number's throughput changed (Meta upgraded it): a new lane paces at the new
+            // rate; the old one finishes what it holds.
+            self.lanes.remove(&message.tenant_id);
+        }
+        self.lanes.entry(message.tenant_id).or_insert_with(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            let held = Arc::new(AtomicUsize::new(0));
+            let pacing = Pacing::new(throughput, &self.settings);
+            let task = tokio::spawn(run_lane(
+                self.ports.clone(),
+                self.outbox.clone(),
+                self.settings.clone(),
+                pacing,
+                receiver,
+                held.clone(),
+                self.cancel.clone(),
+            ));
+            Lane {
+                sender,
+                held,
+                throughput,
+                task,
+            }
+        })
+    }
+
+    async fn release(&self, message: &ClaimedMessage) {
+        if let Err(error) = self.outbox.release(message.tenant_id, message.id).await {
+            tracing::warn!(tenant.id = %message.tenant_id, message.id = %message.id, error = %error,
+                "claim not released; it lapses with its lease");
+        }
+    }
+
+    async fn report_backlog(&self) {
+        let Ok(backlog) = self.outbox.backlog().await else {
+            return;
+        };
+        let now = self.ports.clock.now();
+        let mut total = 0_u64;
+        for tenant in &backlog {
+            total += tenant.pending;
+            let age = tenant
+                .oldest
+                .map_or(0.0, |oldest| (now - oldest).as_seconds_f64().max(0.0));
+            let id = tenant.tenant_id.to_string();
+            metrics::gauge!("wa_outbox_pending", "tenant" => id.clone()).set(tenant.pending as f64);
+            metrics::gauge!("wa_outbox_oldest_age_seconds", "tenant" => id).set(age);
+        }
+        metrics::gauge!("wa_outbox_pending_total").set(total as f64);
+    }
+}
+
+/// A number's limiter and its customers' pair limiter.
+struct Pacing {
+    number: DefaultDirectRateLimiter,
+    pairs: DefaultKeyedRateLimiter<String>,
+}
+
+impl Pacing {
+    fn new(throughput: u32, settings: &DeliverySettings) -> Self {
+        let rate = NonZeroU32::new(throughput).unwrap_or(NonZeroU32::MIN);
+        // A quarter of a second's worth back to back at most: arrivals at Meta jitter, and its
+        // limiter allows a second's worth, so we stay under it.
+        let burst = NonZeroU32::new((throughput / 4).max(1)).unwrap_or(NonZeroU32::MIN);
+        let number = RateLimiter::direct(Quota::per_second(rate).allow_burst(burst));
+        let pair_burst = NonZeroU32::new(settings.pair_burst).unwrap_or(NonZeroU32::MIN);
+        let pair_quota = Quota::with_period(settings.pair_interval)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(pair_burst);
+        Self {
+            number,
+            pairs: RateLimiter::keyed(pair_quota),
+        }
+    }
+}
+
+async fn run_lane(
+    ports: Ports,
+    outbox: Arc<dyn Outbox>,
+    settings: Arc<DeliverySettings>,
+    pacing: Pacing,
+    mut receiver: mpsc::UnboundedReceiver<(ClaimedMessage, OwnedSemaphorePermit)>,
+    held: Arc<AtomicUsize>,
+    cancel: CancellationToken,
 ) {
-    match deliver(ports, tenant, message).await {
+    let mut sent_since_cleanup = 0_u32;
+    while let Some((message, permit)) = receiver.recv().await {
+        if cancel.is_cancelled() {
+            // Shutting down: give the claim back so another process can take it at once.
+            let _ = outbox.release(message.tenant_id, message.id).await;
+            held.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            continue;
+        }
+        if let Err(not_until) = pacing.pairs.check_key(&message.customer_key) {
+            // This customer has had enough for now: due again when the pair limit allows,
+            // without holding a slot meanwhile.
+            let wait = not_until.wait_time_from(pacing.pairs.clock().now());
+            metrics::counter!("wa_outbox_pair_rate_waits_total").increment(1);
+            let at = ports.clock.now() + wait;
+            if let Err(error) = outbox.schedule(message.tenant_id, message.id, at).await {
+                tracing::warn!(message.id = %message.id, error = %error, "could not reschedule; the lease will lapse");
+            }
+            held.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            continue;
+        }
+        let started = tokio::time::Instant::now();
+        pacing.number.until_ready().await;
+        let waited = started.elapsed();
+        if waited > Duration::from_millis(1) {
+            metrics::histogram!("wa_outbox_throughput_wait_seconds").record(waited.as_secs_f64());
+        }
+        let ports = ports.clone();
+        let outbox = outbox.clone();
+        let settings = settings.clone();
+        let held = held.clone();
+        tokio::spawn(async move {
+            send_one(&ports, outbox.as_ref(), &settings, &message).await;
+            held.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+        });
+        sent_since_cleanup += 1;
+        if sent_since_cleanup >= 10_000 {
+            pacing.pairs.retain_recent();
+            sent_since_cleanup = 0;
+        }
+    }
+}
+
+async fn send_one(
+    ports: &Ports,
+    outbox: &dyn Outbox,
+    settings: &DeliverySettings,
+    message: &ClaimedMessage,
+) {
+    let (tenant, id) = (message.tenant_id, message.id);
+    let outcome = |name: &'static str| {
+        metrics::counter!("wa_send_outcomes_total", "outcome" => name).increment(1);
+    };
+    match deliver(ports, tenant, id).await {
         Ok(Delivery::Accepted { wamid }) => {
-            metrics::counter!("wa_send_outcomes_total", "outcome" => "accepted").increment(1);
-            tracing::debug!(tenant.id = %tenant, message.id = %message, message.wamid = %wamid, "accepted by Meta");
+            outcome("accepted");
+            tracing::debug!(tenant.id = %tenant, message.id = %id, message.wamid = %wamid, "accepted by Meta");
         }
         Ok(Delivery::Retry { failure }) => {
-            metrics::counter!("wa_send_outcomes_total", "outcome" => "retry").increment(1);
-            let wait = backoff(failure.class, attempt, message);
-            tracing::warn!(tenant.id = %tenant, message.id = %message, error.class = failure.class.as_str(),
-                error.code = ?failure.code, retry_in_ms = wait.as_millis() as u64, "send failed; will retry");
-            let queue = queue.clone();
-            let cancel = cancel.clone();
-            tokio::spawn(async move {
-                tokio::select! {
-                    () = cancel.cancelled() => {}
-                    () = tokio::time::sleep(wait) => {
-                        let _ = queue.jobs.send(Job::Deliver { tenant, message, attempt: attempt + 1 });
+            let attempts = message.attempts + 1;
+            let now = ports.clock.now();
+            let jitter = rand::random::<f64>();
+            match settings
+                .retry
+                .decide(failure.class, attempts, message.created_at, now, jitter)
+            {
+                RetryDecision::At(at) => {
+                    outcome("retry");
+                    metrics::counter!("wa_send_retries_total", "class" => failure.class.as_str())
+                        .increment(1);
+                    tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
+                        error.code = ?failure.code, attempts, retry_in_s = (at - now).whole_seconds(),
+                        "send failed; will retry");
+                    if let Err(error) = outbox.schedule(tenant, id, at).await {
+                        tracing::warn!(message.id = %id, error = %error, "could not reschedule; the lease will lapse");
                     }
                 }
-            });
+                RetryDecision::GiveUp => {
+                    outcome("failed");
+                    tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
+                        error.code = ?failure.code, attempts, "send failed; giving up");
+                    if let Err(error) = ports.messages.mark_failed(tenant, id, &failure, now).await
+                    {
+                        tracing::error!(message.id = %id, error = %error, "could not record the failure; the lease will lapse");
+                    }
+                }
+            }
         }
         Ok(Delivery::Failed { failure }) => {
-            metrics::counter!("wa_send_outcomes_total", "outcome" => "failed").increment(1);
-            tracing::warn!(tenant.id = %tenant, message.id = %message, error.class = failure.class.as_str(),
+            outcome("failed");
+            tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
                 error.code = ?failure.code, "message failed");
         }
         Ok(Delivery::Held { reason }) => {
-            metrics::counter!("wa_send_outcomes_total", "outcome" => "held").increment(1);
-            tracing::warn!(tenant.id = %tenant, message.id = %message, reason = %reason, "message held until the tenant can send");
+            outcome("held");
+            tracing::warn!(tenant.id = %tenant, message.id = %id, reason = %reason,
+                "message held until the tenant can send");
+            if let Err(error) = outbox.release(tenant, id).await {
+                tracing::warn!(message.id = %id, error = %error, "claim not released; it lapses with its lease");
+            }
         }
         Ok(Delivery::AlreadyProcessed { .. }) => {}
         Err(error) => {
-            // The store or vault failed: the message is still pending; try again later.
-            let wait = backoff(ErrorClass::Retryable, attempt, message);
-            tracing::error!(tenant.id = %tenant, message.id = %message,
+            // The store or the vault failed: the message is still pending; look again shortly.
+            outcome("error");
+            tracing::error!(tenant.id = %tenant, message.id = %id,
                 error = %crate::http::error::error_chain(&error), "delivery could not run; will retry");
-            let queue = queue.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(wait).await;
-                let _ = queue.jobs.send(Job::Deliver {
-                    tenant,
-                    message,
-                    attempt: attempt + 1,
-                });
-            });
+            let at = ports.clock.now() + Duration::from_secs(5);
+            let _ = outbox.schedule(tenant, id, at).await;
         }
-    }
-}
-
-/// Exponential backoff with jitter; Meta asks for 4^X seconds after a pair-rate error.
-pub fn backoff(class: ErrorClass, attempt: u32, message: MessageId) -> Duration {
-    let attempt = attempt.min(10);
-    let base = match class {
-        ErrorClass::RateLimited {
-            scope: RateLimitScope::RecipientPair,
-        } => Duration::from_secs(4u64.pow(attempt.min(5))),
-        _ => Duration::from_millis(500) * 2u32.pow(attempt),
-    };
-    // Jitter of up to a quarter, derived from the message id so it needs no random source.
-    let jitter_seed = message.as_uuid().as_u128() as u64 ^ u64::from(attempt);
-    let jitter = base.mul_f64((jitter_seed % 1000) as f64 / 4000.0);
-    (base + jitter).min(MAX_BACKOFF)
-}
-
-async fn resume_tenant(ports: &Ports, queue: &DeliveryQueue, tenant: TenantId) {
-    let filter = MessageFilter {
-        status: Some(MessageStatus::Pending),
-        direction: Some(Direction::Outbound),
-        customer: None,
-    };
-    let mut after = None;
-    loop {
-        match ports
-            .messages
-            .list(
-                tenant,
-                &filter,
-                Page {
-                    after,
-                    limit: RESUME_PAGE,
-                },
-            )
-            .await
-        {
-            Ok(messages) => {
-                for message in &messages {
-                    queue.push(tenant, message.id);
-                }
-                if messages.len() < RESUME_PAGE as usize {
-                    return;
-                }
-                after = messages.last().map(|m| m.id);
-            }
-            Err(error) => {
-                tracing::error!(tenant.id = %tenant, error = %error, "could not list pending messages");
-                return;
-            }
-        }
-    }
-}
-
-async fn resume_all(ports: &Ports, queue: &DeliveryQueue) {
-    let mut after = None;
-    loop {
-        match ports
-            .tenants
-            .list(Page {
-                after,
-                limit: RESUME_PAGE,
-            })
-            .await
-        {
-            Ok(tenants) => {
-                for tenant in &tenants {
-                    resume_tenant(ports, queue, tenant.id).await;
-                }
-                if tenants.len() < RESUME_PAGE as usize {
-                    return;
-                }
-                after = tenants.last().map(|t| t.id);
-            }
-            Err(error) => {
-                tracing::error!(error = %error, "could not list tenants to resume pending messages");
-                return;
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let id = MessageId::generate();
-        let first = backoff(ErrorClass::Retryable, 0, id);
-        let later = backoff(ErrorClass::Retryable, 4, id);
-        assert!(
-            first >= Duration::from_millis(500) && first < Duration::from_millis(700),
-            "{first:?}"
-        );
-        assert!(later >= Duration::from_secs(8), "{later:?}");
-        assert!(backoff(ErrorClass::Retryable, 50, id) <= MAX_BACKOFF);
-    }
-
-    #[test]
-    fn pair_rate_errors_wait_four_to_the_x_seconds() {
-        let id = MessageId::generate();
-        let scope = ErrorClass::RateLimited {
-            scope: RateLimitScope::RecipientPair,
-        };
-        assert!(backoff(scope, 0, id) >= Duration::from_secs(1));
-        assert!(backoff(scope, 2, id) >= Duration::from_secs(16));
-        assert!(backoff(scope, 3, id) >= Duration::from_secs(64));
     }
 }

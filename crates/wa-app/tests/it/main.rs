@@ -3,6 +3,9 @@
 
 mod api;
 mod cli;
+mod crash;
+mod delivery;
+mod secrets;
 mod support;
 mod surface;
 mod webhooks;

@@ -131,7 +131,8 @@ pub(crate) fn quick_webhooks() -> WebhookBehaviour {
 }
 
 impl TestApp {
-    pub(crate) fn config(&self) -> Config {
+    /// The service's settings for this test, as `WA_*` variables.
+    pub(crate) fn settings(&self) -> BTreeMap<String, String> {
         let mut values = BTreeMap::new();
         values.insert("WA_DATABASE_URL".to_owned(), self.database_url.clone());
         values.insert("WA_LISTEN".to_owned(), "127.0.0.1:0".to_owned());
@@ -146,7 +147,11 @@ impl TestApp {
             "WA_VAULT_KEYS".to_owned(),
             "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned(),
         );
-        let mut config = Config::from_values(&values).unwrap();
+        values
+    }
+
+    pub(crate) fn config(&self) -> Config {
+        let mut config = Config::from_values(&self.settings()).unwrap();
         config.dev_key_dir = Some(self.data_dir.clone());
         config
     }

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use wa_domain::{
     content::{
         BodyParameter, ContactCard, HeaderParameter, Interactive, InteractiveHeader, Location,
-        MediaSource, OutboundContent, TemplateButton,
+        MediaSource, OutboundContent, TemplateButton, check_reply_context,
     },
     error_class::ErrorClass,
     graph::GraphError,
@@ -27,11 +27,14 @@ use crate::wire::send::{
 /// The send body for `message`, with `callback` as `biz_opaque_callback_data`.
 ///
 /// # Errors
-/// `Permanent` when a Flow button's `flow_action_data` is not JSON.
+/// `Permanent` when a Flow button's `flow_action_data` is not JSON, or when a reaction carries a
+/// reply context (Meta refuses it; the domain checks it too, but this crate may be used alone).
 pub(crate) fn send_body<'a>(
     message: &'a OutboundMessage,
     callback: Option<&'a str>,
 ) -> Result<SendMessage<'a>, GraphError> {
+    check_reply_context(&message.content, message.reply_to.as_ref())
+        .map_err(|error| GraphError::transport(ErrorClass::Permanent, error.to_string(), None))?;
     Ok(SendMessage {
         to: Addressee::from(&message.recipient),
         context: message.reply_to.as_ref().map(|wamid| wamid.as_str()),

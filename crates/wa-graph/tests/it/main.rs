@@ -1,9 +1,13 @@
 //! The integration tests of wa-graph, one binary with a module per area.
 //!
+//! - `client_*`: the Graph client against wiremock on 127.0.0.1: every content type's exact
+//!   send body, every other endpoint, and every way a call can fail.
 //! - `webhook_*`: signatures and the parse, on payloads written from Meta's documented shapes
 //!   (`tests/fixtures/webhooks`), plus hostile and malformed bodies and a property test.
 
-#[allow(dead_code)] // The client helpers serve the client tests.
+mod client_endpoints;
+mod client_errors;
+mod client_send;
 mod support;
 mod webhook_fuzz;
 mod webhook_parse;

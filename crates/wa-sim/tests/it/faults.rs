@@ -124,3 +124,70 @@ async fn a_hang_outage_gives_no_answer_until_the_caller_gives_up() {
     sim.control().clear_faults();
     assert_eq!(send(&sim, &text_to(CUSTOMER, "hi")).await.0, 200);
 }
+
+#[tokio::test]
+async fn error_rates_apply_per_code_in_order() {
+    let sim = ready().await;
+    sim.control().set_limits(wa_sim::Limits {
+        pair_burst: 100_000,
+        throughput_per_number: 100_000,
+        ..wa_sim::Limits::default()
+    });
+    // 131000 first with 1/4; 131016 on the rest with 1/3, so 1/4 of all; 1/2 accepted.
+    sim.control().set_faults(Faults {
+        error_rates: vec![
+            ErrorRate {
+                code: 131000,
+                rate: 0.25,
+            },
+            ErrorRate {
+                code: 131016,
+                rate: 1.0 / 3.0,
+            },
+        ],
+        ..Faults::default()
+    });
+    let mut counts = std::collections::HashMap::<i64, usize>::new();
+    for _ in 0..400 {
+        let (status, answer) = send(&sim, &text_to(CUSTOMER, "hi")).await;
+        let code = if status == 200 {
+            0
+        } else {
+            error_code(&answer)
+        };
+        *counts.entry(code).or_default() += 1;
+    }
+    // Binomial(400, p): these bounds are more than 6 standard deviations wide.
+    let within = |code: i64, expected: usize| {
+        let n = counts.get(&code).copied().unwrap_or(0);
+        assert!(n.abs_diff(expected) < 60, "{code}: {n} ({counts:?})");
+    };
+    within(0, 200);
+    within(131000, 100);
+    within(131016, 100);
+    assert_eq!(counts.len(), 3, "{counts:?}");
+}
+
+#[tokio::test]
+async fn added_latency_delays_answers_past_a_callers_timeout() {
+    let sim = ready().await;
+    sim.control().set_faults(Faults {
+        latency_ms: 2_000,
+        ..Faults::default()
+    });
+    let result = client()
+        .post(graph(&sim, &format!("{PNID}/messages")))
+        .bearer_auth(TOKEN)
+        .timeout(Duration::from_millis(200))
+        .json(&text_to(CUSTOMER, "slow"))
+        .send()
+        .await;
+    assert!(result.expect_err("too slow for the caller").is_timeout());
+    // With a patient caller the same call succeeds: latency delays, it does not fail.
+    sim.control().set_faults(Faults {
+        latency_ms: 50,
+        latency_jitter_ms: 20,
+        ..Faults::default()
+    });
+    assert_eq!(send(&sim, &text_to(CUSTOMER, "slow")).await.0, 200);
+}

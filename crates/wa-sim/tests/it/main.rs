@@ -2,6 +2,9 @@
 //! area. Each Meta rule the simulator keeps is shown by at least one test here.
 
 mod auth;
+mod control;
+mod e2e_client;
+mod e2e_webhooks;
 mod faults;
 mod helpers;
 mod inbound;

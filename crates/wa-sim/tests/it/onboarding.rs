@@ -301,3 +301,135 @@ async fn reset_returns_to_the_initial_scenario() {
         "token is valid again; the window is closed"
     );
 }
+
+/// One Graph call of the versions test: method, path after the version, query, JSON body.
+struct Call {
+    method: reqwest::Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+impl Call {
+    fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    fn query(mut self, key: &str, value: &str) -> Self {
+        self.query.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// Sends `call` under `prefix` (`/v18.0`, ..., or nothing); returns the status and the answer.
+async fn call_under(sim: &wa_sim::RunningSim, prefix: &str, call: &Call) -> (u16, Value) {
+    let url = format!("{}{prefix}/{}", sim.base_url(), call.path);
+    let mut request = client()
+        .request(call.method.clone(), &url)
+        .bearer_auth(TOKEN)
+        .query(&call.query);
+    if let Some(body) = &call.body {
+        request = request.json(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_under_any_version() {
+    use reqwest::Method;
+    let sim = start().await;
+    sim.control()
+        .open_window(PNID, &CustomerRef::phone(CUSTOMER, "Ada"))
+        .unwrap();
+    let app_token = format!("900000000000001|{SECRET}");
+    for prefix in ["/v18.0", "/v23.0", "/v25.0", "/v99.0", ""] {
+        let inbound = sim
+            .control()
+            .inject_inbound(InboundRequest::new(
+                PNID,
+                CustomerRef::phone(CUSTOMER, "Ada"),
+                InboundContent::Text { body: "hi".into() },
+            ))
+            .unwrap();
+        let grant = sim.control().create_signup(SignupRequest::default());
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(&b"%PDF-1.4"[..])
+                    .file_name("a.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        let upload = client()
+            .post(format!("{}{prefix}/{PNID}/media", sim.base_url()))
+            .bearer_auth(TOKEN)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(upload.status(), 200, "upload under {prefix:?}");
+        let media: Value = upload.json().await.unwrap();
+        let media_id = media["id"].as_str().unwrap().to_owned();
+
+        let calls = [
+            Call::new(Method::POST, format!("{PNID}/messages")).body(text_to(CUSTOMER, "hi")),
+            Call::new(Method::POST, format!("{PNID}/messages")).body(
+                json!({"messaging_product": "whatsapp", "status": "read", "message_id": inbound.wamid}),
+            ),
+            Call::new(Method::GET, media_id.clone()).query("phone_number_id", PNID),
+            Call::new(Method::GET, PNID).query("fields", "display_phone_number,quality_rating"),
+            Call::new(Method::GET, format!("{WABA}/message_templates")),
+            Call::new(Method::GET, format!("{WABA}/phone_numbers")),
+            Call::new(Method::POST, format!("{WABA}/subscribed_apps")),
+            Call::new(Method::GET, format!("{WABA}/subscribed_apps")),
+            Call::new(Method::POST, format!("{PNID}/register"))
+                .body(json!({"messaging_product": "whatsapp", "pin": "123456"})),
+            Call::new(Method::GET, "oauth/access_token")
+                .query("client_id", "900000000000001")
+                .query("client_secret", SECRET)
+                .query("code", &grant.code),
+            Call::new(Method::DELETE, media_id.clone()).query("phone_number_id", PNID),
+        ];
+        for call in &calls {
+            let (status, answer) = call_under(&sim, prefix, call).await;
+            assert_eq!(
+                status, 200,
+                "{} {prefix}/{}: {answer}",
+                call.method, call.path
+            );
+            assert!(answer.get("error").is_none(), "{answer}");
+        }
+        // debug_token takes the app's token, not the business one.
+        let debug: Value = client()
+            .get(format!("{}{prefix}/debug_token", sim.base_url()))
+            .query(&[("input_token", TOKEN), ("access_token", &app_token)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(debug["data"]["is_valid"], true, "{prefix:?}: {debug}");
+    }
+    // `v23` is not a version: the segment is read as an object id, as Graph does.
+    let (status, answer) = call_under(
+        &sim,
+        "/v23",
+        &Call::new(reqwest::Method::POST, format!("{PNID}/messages")).body(text_to(CUSTOMER, "x")),
+    )
+    .await;
+    assert_eq!((status, error_code(&answer)), (400, 100));
+}

@@ -156,6 +156,15 @@ async fn deliveries_are_retried_until_exactly_200() {
         statuses,
         [Some(500), Some(503), Some(202), Some(204), Some(200)]
     );
+    // Backoff: each wait is at least the doubling delay (10, 20, 40 ms), capped at 50 ms.
+    let gaps: Vec<u64> = delivery
+        .attempts
+        .windows(2)
+        .map(|pair| pair[1].at_ms - pair[0].at_ms)
+        .collect();
+    for (gap, least) in gaps.iter().zip([10, 20, 40, 50]) {
+        assert!(*gap >= least, "gaps {gaps:?}");
+    }
 }
 
 #[tokio::test]
@@ -323,4 +332,74 @@ async fn the_callback_verification_handshake_is_metas() {
         .await
         .unwrap_err();
     assert!(matches!(error, wa_sim::ControlError::Verification(_)));
+}
+
+/// The `status` of every status update, in the order the simulator produced its POSTs.
+fn produced_statuses(sim: &RunningSim) -> Vec<String> {
+    let mut deliveries = sim.control().webhooks();
+    deliveries.sort_by_key(|d| d.id);
+    deliveries
+        .iter()
+        .flat_map(|d| {
+            let body: Value = serde_json::from_str(&d.body).unwrap();
+            body["entry"][0]["changes"][0]["value"]["statuses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|s| s["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn delays_set_the_order_and_no_read_delay_means_never_read() {
+    // Delays in the opposite order of Meta's: the statuses come out in delay order.
+    let behaviour = WebhookBehaviour {
+        sent_delay_ms: 120,
+        delivered_delay_ms: 60,
+        read_delay_ms: Some(0),
+        ..quick_webhooks()
+    };
+    let (sim, receiver) = with_receiver(&[], behaviour).await;
+    assert_eq!(send(&sim, &text_to(CUSTOMER, "late")).await.0, 200);
+    receiver.wait_statuses(3).await;
+    assert_eq!(produced_statuses(&sim), ["read", "delivered", "sent"]);
+
+    // A user who never reads: `sent` and `delivered` only. An inbound message sent afterwards
+    // (no delay) is a barrier: by the time it arrives, a `read` due at once would have gone.
+    sim.control().reset().unwrap();
+    sim.control().set_webhook_behaviour(WebhookBehaviour {
+        read_delay_ms: None,
+        ..quick_webhooks()
+    });
+    sim.control()
+        .open_window(PNID, &CustomerRef::phone(CUSTOMER, "Ada"))
+        .unwrap();
+    let receiver_before = receiver.received().len();
+    assert_eq!(send(&sim, &text_to(CUSTOMER, "unread")).await.0, 200);
+    sim.control()
+        .inject_inbound(InboundRequest::new(
+            PNID,
+            CustomerRef::phone(CUSTOMER, "Ada"),
+            InboundContent::Text {
+                body: "barrier".into(),
+            },
+        ))
+        .unwrap();
+    let received = receiver
+        .wait_until(|all| {
+            all.iter()
+                .flat_map(Received::messages)
+                .any(|m| m["text"]["body"] == "barrier")
+        })
+        .await;
+    assert_eq!(produced_statuses(&sim), ["sent", "delivered"]);
+    let statuses: Vec<Value> = received[receiver_before..]
+        .iter()
+        .flat_map(Received::statuses)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| s["status"] != "read"),
+        "{statuses:?}"
+    );
 }

@@ -55,8 +55,8 @@ impl ApiKeyRows {
     /// Stores a key's hash for a tenant.
     ///
     /// # Errors
-    /// [`StoreError::Duplicate`] for a hash already stored, [`StoreError::NotFound`]-like foreign
-    /// key failures for an unknown tenant, storage failures.
+    /// [`StoreError::Duplicate`] for a hash already stored, [`StoreError::NotFound`] for an
+    /// unknown tenant; otherwise storage failures.
     pub async fn insert(
         &self,
         tenant: TenantId,

@@ -17,7 +17,7 @@ use crate::{
     convert::{self, timestamp},
     entity::whatsapp_connection::{self, Column},
     error::classify,
-    repo::{insert_row, is_foreign_key_violation, keep_unless},
+    repo::{insert_row, keep_unless},
 };
 
 /// Tenants' WhatsApp connections in the database.
@@ -115,11 +115,9 @@ impl ConnectionRepository for SqlConnections {
                 ])
                 .to_owned(),
         );
-        match self.db.execute(&stmt).await {
-            Ok(_) => Ok(()),
-            Err(err) if is_foreign_key_violation(&err) => Err(StoreError::NotFound),
-            Err(err) => Err(classify(err)),
-        }
+        // An unknown tenant fails the foreign key, which `classify` reports as `NotFound`.
+        self.db.execute(&stmt).await.map_err(classify)?;
+        Ok(())
     }
 
     async fn set_health(

@@ -154,11 +154,9 @@ impl CredentialRows {
                 ])
                 .to_owned(),
         );
-        match self.db.execute(&stmt).await {
-            Ok(_) => Ok(()),
-            Err(err) if super::is_foreign_key_violation(&err) => Err(StoreError::NotFound),
-            Err(err) => Err(classify(err)),
-        }
+        // An unknown tenant fails the foreign key, which `classify` reports as `NotFound`.
+        self.db.execute(&stmt).await.map_err(classify)?;
+        Ok(())
     }
 
     /// Compare-and-swap for key rotation: when the row's ciphertext still equals `expected`,

@@ -14,6 +14,9 @@
 //!
 //! Two workers applying `delivered` and `read` to one message at once therefore end at `read`
 //! in either order: the second to run sees the first's rank and only moves upwards.
+//!
+//! A webhook's many statuses take the batched path instead (`status_batch`): one locking read
+//! and one set-based `UPDATE` per 500 messages, with the same outcomes and the same guards.
 
 use std::collections::{HashMap, HashSet};
 
@@ -47,6 +50,7 @@ use crate::{
     error::{classify, corrupt},
     repo::{
         begin_write, conversation::ensure_conversation, earliest, finish, insert_row, keep_unless,
+        status_batch,
     },
 };
 
@@ -197,7 +201,7 @@ async fn advance<C: ConnectionTrait>(
 }
 
 /// One status update, inside the caller's transaction.
-async fn apply_status_in<C: ConnectionTrait>(
+pub(crate) async fn apply_status_in<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     update: &StatusUpdate,
@@ -621,19 +625,9 @@ impl MessageRepository for SqlMessages {
         tenant: TenantId,
         updates: &[StatusUpdate],
     ) -> Result<Vec<StatusOutcome>, StoreError> {
-        // Rows are locked in wamid order, so two batches touching the same messages cannot
-        // deadlock on PostgreSQL; the sort is stable, so one message's updates keep their order.
-        let mut order: Vec<usize> = (0..updates.len()).collect();
-        order.sort_by(|&a, &b| updates[a].wamid.cmp(&updates[b].wamid));
+        // One locking read and one set-based write per 500 messages (see `status_batch`).
         let txn = begin_write(&self.db).await?;
-        let result = async {
-            let mut outcomes = vec![StatusOutcome::UnknownMessage; updates.len()];
-            for index in order {
-                outcomes[index] = apply_status_in(&txn, tenant, &updates[index]).await?;
-            }
-            Ok(outcomes)
-        }
-        .await;
+        let result = status_batch::apply(&txn, tenant, updates).await;
         finish(txn, result).await
     }
 

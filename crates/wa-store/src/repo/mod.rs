@@ -11,13 +11,14 @@ pub(crate) mod connection;
 pub(crate) mod conversation;
 pub(crate) mod credential;
 pub(crate) mod message;
+pub(crate) mod outbox;
+pub(crate) mod status_batch;
 pub(crate) mod tenant;
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait, Value,
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait, Value,
     sea_query::{Expr, ExprTrait, Func, InsertStatement, IntoIden, Query},
-    sqlx,
 };
 use wa_domain::ports::StoreError;
 
@@ -94,15 +95,4 @@ pub(crate) fn insert_row<T: IntoIden, C: IntoIden>(
         // Cannot panic: both lists come from the same pairs, so their lengths match.
         .values_panic(values.into_iter().map(Expr::val));
     stmt
-}
-
-/// Whether the error is a foreign-key violation: a row referring to a tenant that does not exist.
-pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
-    match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(&**e, sqlx::Error::Database(db)
-                if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
-        }
-        _ => false,
-    }
 }

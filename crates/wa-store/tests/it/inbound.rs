@@ -7,7 +7,7 @@ use wa_domain::{
     ids::MessageId,
     inbound::{InboundContent, InboundContext, InboundMedia},
     message::{MessageBody, MessageFilter, Page},
-    ports::{ConversationRepository, InboundInsert, MessageRepository},
+    ports::{ConversationRepository, InboundInsert, MessageRepository, StoreError},
     status::MessageStatus,
 };
 
@@ -20,6 +20,7 @@ on_both_databases!(
     an_inbound_message_is_stored_once,
     a_batch_reports_each_message_and_skips_replays,
     concurrent_replays_store_one_message,
+    a_failing_batch_stores_nothing,
 );
 
 async fn an_inbound_message_is_stored_once(db: TestDb) {
@@ -184,4 +185,51 @@ async fn concurrent_replays_store_one_message(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(all.len(), 3);
+}
+
+async fn a_failing_batch_stores_nothing(db: TestDb) {
+    let tenant = db.tenant().await;
+    let repo = db.messages();
+    let taken = MessageId::generate();
+    let old_customer = CustomerIdentity::from_phone(phone(1));
+    repo.insert_inbound(tenant, taken, &inbound("a", old_customer, at(1)))
+        .await
+        .unwrap();
+
+    // The batch's second message reuses a stored message id: a unique violation after the
+    // first message (and a conversation for a new customer) were written in the transaction.
+    let new_customer = CustomerIdentity::from_phone(phone(2));
+    let batch = vec![
+        (
+            MessageId::generate(),
+            inbound("b", new_customer.clone(), at(2)),
+        ),
+        (taken, inbound("c", new_customer.clone(), at(3))),
+    ];
+    assert!(matches!(
+        repo.insert_inbound_batch(tenant, &batch).await,
+        Err(StoreError::Duplicate)
+    ));
+    for name in ["b", "c"] {
+        assert_eq!(
+            repo.find_by_wamid(tenant, &wamid(name)).await.unwrap(),
+            None,
+            "{name} was rolled back"
+        );
+    }
+    assert_eq!(
+        db.conversations()
+            .find(tenant, &new_customer)
+            .await
+            .unwrap(),
+        None,
+        "the conversation made for the batch was rolled back"
+    );
+
+    // Retried without the bad message, the batch stores what it should.
+    let outcomes = repo
+        .insert_inbound_batch(tenant, &batch[..1])
+        .await
+        .unwrap();
+    assert_eq!(outcomes, [InboundInsert::Inserted(batch[0].0)]);
 }

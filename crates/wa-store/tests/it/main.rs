@@ -9,11 +9,14 @@
 
 mod support;
 
+mod app_tables;
 mod conversations;
 mod credentials;
+mod errors;
 mod inbound;
 mod isolation;
 mod messages;
 mod migrations;
+mod outbox;
 mod setup;
 mod statuses;

@@ -1,7 +1,7 @@
 //! The migrations themselves: `up`, `down`, `up` again, on an empty database.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 use wa_domain::{
     ids::{MessageId, Recipient},
     ports::{MessageRepository, TenantRepository},
@@ -9,10 +9,39 @@ use wa_domain::{
 
 use crate::{
     on_both_databases,
-    support::{TestDb, migrator_up, outbound, phone},
+    support::{Backend, TestDb, migrator_up, outbound, phone},
 };
 
-on_both_databases!(up_down_up_round_trip);
+on_both_databases!(
+    up_down_up_round_trip,
+    each_migration_steps_down_and_up_alone
+);
+
+/// The names of the tables and indexes in the test database (or schema), sorted.
+async fn schema_objects(db: &TestDb) -> Vec<String> {
+    let sql = match db.backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT relname::text AS name FROM pg_class \
+             WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'i', 'S') \
+             AND relname NOT LIKE 'seaql_migrations_pkey' ORDER BY relname"
+        }
+    };
+    let rows = db
+        .connection()
+        .query_all_raw(Statement::from_string(
+            db.connection().get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "name").unwrap())
+        .collect()
+}
 
 /// Unused parameter: the round trip needs an empty database, not the migrated one.
 async fn up_down_up_round_trip(migrated: TestDb) {
@@ -25,6 +54,11 @@ async fn up_down_up_round_trip(migrated: TestDb) {
     assert_eq!(
         Migrator::get_applied_migrations(conn).await.unwrap().len(),
         count
+    );
+    let first_objects = schema_objects(&db).await;
+    assert!(
+        first_objects.len() > 20,
+        "tables and indexes: {first_objects:?}"
     );
     let tenant = db.tenant().await;
     db.messages()
@@ -39,12 +73,19 @@ async fn up_down_up_round_trip(migrated: TestDb) {
             .unwrap()
             .is_empty()
     );
+    assert_eq!(
+        schema_objects(&db).await,
+        ["seaql_migrations"],
+        "down leaves no table or index behind"
+    );
     for table in [
         "tenants",
         "tenant_credentials",
         "whatsapp_connections",
         "whatsapp_conversations",
         "whatsapp_messages",
+        "api_keys",
+        "webhook_inbox",
     ] {
         assert!(
             conn.execute_unprepared(&format!("SELECT 1 FROM {table}"))
@@ -60,6 +101,11 @@ async fn up_down_up_round_trip(migrated: TestDb) {
         count
     );
     assert_eq!(
+        schema_objects(&db).await,
+        first_objects,
+        "up again rebuilds the same schema"
+    );
+    assert_eq!(
         db.tenants().get(tenant).await.unwrap(),
         None,
         "the data went with down"
@@ -69,4 +115,36 @@ async fn up_down_up_round_trip(migrated: TestDb) {
     db.messages().insert_outbound(&message).await.unwrap();
     let id: MessageId = message.id;
     assert!(db.messages().get(tenant, id).await.unwrap().is_some());
+}
+
+/// Steps down one migration at a time, and back up one at a time, checking the schema after
+/// every step matches the schema the same number of migrations built on the way up: each `down`
+/// undoes exactly its own `up`.
+async fn each_migration_steps_down_and_up_alone(migrated: TestDb) {
+    let db = TestDb::unmigrated(migrated.backend).await;
+    drop(migrated);
+    let conn = db.connection();
+    let count = Migrator::migrations().len();
+    Migrator::install(conn).await.unwrap();
+    let mut after_step = vec![schema_objects(&db).await];
+    for _ in 0..count {
+        Migrator::up(conn, Some(1)).await.unwrap();
+        after_step.push(schema_objects(&db).await);
+    }
+    for applied in (0..count).rev() {
+        Migrator::down(conn, Some(1)).await.unwrap();
+        assert_eq!(
+            Migrator::get_applied_migrations(conn).await.unwrap().len(),
+            applied
+        );
+        assert_eq!(
+            schema_objects(&db).await,
+            after_step[applied],
+            "after stepping down to {applied} migrations"
+        );
+    }
+    for expected in &after_step[1..] {
+        Migrator::up(conn, Some(1)).await.unwrap();
+        assert_eq!(&schema_objects(&db).await, expected);
+    }
 }

@@ -1,9 +1,13 @@
 //! Tests of the keyring configuration: the format, its errors, and that no error or `Debug`
 //! shows key material.
 
+use std::path::Path;
+
 use secrecy::ExposeSecret;
 
-use crate::keyring::{InvalidKeyId, KeyId, Keyring, KeyringError, generate_key_entry};
+use crate::keyring::{
+    InvalidKeyId, KEYS_ENV, KEYS_FILE_ENV, KeyId, Keyring, KeyringError, generate_key_entry,
+};
 
 /// 32 bytes 0..=31 in standard base64.
 const KEY_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -180,16 +184,99 @@ fn sources_choose_inline_or_file_and_refuse_both_or_empty() {
     let inline = Keyring::from_sources(Some(&spec), None).unwrap().unwrap();
     assert_eq!(inline.newest_id(), &id("k1"));
     assert!(Keyring::from_sources(None, None).unwrap().is_none());
+    // Set but empty is an error, never "unset": a secret that did not reach the process.
+    for empty in ["", "   ", "\n# no key yet\n", ","] {
+        let error = Keyring::from_sources(Some(empty), None).unwrap_err();
+        assert_eq!(error.variable, KEYS_ENV);
+        assert!(matches!(error.error, KeyringError::Empty), "{empty:?}");
+        assert!(error.to_string().starts_with("WA_VAULT_KEYS: "), "{error}");
+    }
+    let error = Keyring::from_sources(None, Some(Path::new(""))).unwrap_err();
+    assert_eq!(error.variable, KEYS_FILE_ENV);
+    assert!(matches!(error.error, KeyringError::Empty));
+    let error = Keyring::from_sources(Some(&spec), Some(Path::new("/etc/wa/keys"))).unwrap_err();
+    assert!(matches!(error.error, KeyringError::BothSources));
+    assert!(error.to_string().contains(KEYS_FILE_ENV), "{error}");
+}
+
+#[test]
+fn source_errors_name_the_variable_and_the_problem_but_never_the_key() {
+    // 16 bytes: an AES-128 key pasted by mistake.
+    let short = "AAECAwQFBgcICQoLDA0ODw==";
+    let error = Keyring::from_sources(Some(&format!("k1:{short}")), None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "WA_VAULT_KEYS: vault key k1 is 16 bytes long; AES-256 needs exactly 32"
+    );
     assert!(matches!(
-        Keyring::from_sources(Some(""), None),
-        Err(KeyringError::Empty)
+        error.error,
+        KeyringError::WrongLength { actual: 16, .. }
     ));
-    assert!(matches!(
-        Keyring::from_sources(None, Some(std::path::Path::new(""))),
-        Err(KeyringError::Empty)
-    ));
-    assert!(matches!(
-        Keyring::from_sources(Some(&spec), Some(std::path::Path::new("/etc/wa/keys"))),
-        Err(KeyringError::BothSources)
-    ));
+
+    let bad = "AAECAwQFBgcICQoLDA0ODx$REhMUFRYXGBkaGxwdHh8=";
+    let error = Keyring::from_sources(Some(&format!("k1:{bad}")), None).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "WA_VAULT_KEYS: vault key k1 is not valid standard base64"
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(
+        !shown.contains(bad) && !shown.contains("AAECAwQF"),
+        "{shown}"
+    );
+
+    // A key pasted without its id: the message must not echo it.
+    let error = Keyring::from_sources(Some(KEY_A), None).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("WA_VAULT_KEYS: vault key entry 1 ")
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(
+        !shown.contains(KEY_A) && !shown.contains(&KEY_A[..12]),
+        "{shown}"
+    );
+}
+
+#[test]
+fn key_file_errors_name_the_file_variable_and_keep_the_io_cause() {
+    let dir = std::env::temp_dir().join(format!("wa-vault-sources-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let missing = dir.join("absent");
+    let error = Keyring::from_sources(None, Some(&missing)).unwrap_err();
+    assert_eq!(error.variable, KEYS_FILE_ENV);
+    assert!(
+        error
+            .to_string()
+            .starts_with("WA_VAULT_KEYS_FILE: vault key file ")
+    );
+    let cause = std::error::Error::source(&error).expect("the I/O error is the cause");
+    assert!(cause.downcast_ref::<std::io::Error>().is_some());
+
+    let short = dir.join("short");
+    std::fs::write(&short, "k1:AAECAwQFBgcICQoLDA0ODw==\n").unwrap();
+    let error = Keyring::from_sources(None, Some(&short)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "WA_VAULT_KEYS_FILE: vault key k1 is 16 bytes long; AES-256 needs exactly 32"
+    );
+
+    let blank = dir.join("blank");
+    std::fs::write(&blank, "# keys go here\n\n").unwrap();
+    let error = Keyring::from_sources(None, Some(&blank)).unwrap_err();
+    assert!(matches!(error.error, KeyringError::Empty));
+
+    let binary = dir.join("binary");
+    std::fs::write(&binary, [b'k', b'1', b':', 0xff, 0xfe]).unwrap();
+    let error = Keyring::from_sources(None, Some(&binary)).unwrap_err();
+    assert!(matches!(error.error, KeyringError::NotUnicode));
+
+    let good = dir.join("good");
+    std::fs::write(&good, format!("k2:{KEY_B}\nk1:{KEY_A}\n")).unwrap();
+    let keyring = Keyring::from_sources(None, Some(&good)).unwrap().unwrap();
+    assert_eq!(keyring.ids().count(), 2);
+
+    std::fs::remove_dir_all(&dir).unwrap();
 }

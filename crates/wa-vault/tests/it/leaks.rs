@@ -12,8 +12,8 @@ use wa_domain::{
     ports::{CredentialVault, StoreError, VaultError},
 };
 use wa_vault::{
-    CacheConfig, KeyId, Keyring, KeyringError, MemoryStore, OpenError, SealError, Vault,
-    generate_key_entry,
+    CacheConfig, KeyId, KeySourceError, Keyring, KeyringError, MemoryStore, OpenError, SealError,
+    Vault, generate_key_entry,
 };
 
 use crate::support::{
@@ -151,6 +151,8 @@ async fn debug_and_display_of_public_types_and_errors_show_no_secret() {
     for spec in bad_specs {
         let error: KeyringError = Keyring::parse(&spec).unwrap_err();
         shown.push(("keyring error", format!("{error} {error:?}")));
+        let error: KeySourceError = Keyring::from_sources(Some(&spec), None).unwrap_err();
+        shown.push(("key source error", format!("{error} {error:?}")));
     }
     let io_error =
         Keyring::from_file(std::path::Path::new("/nonexistent/wa-vault-keys")).unwrap_err();

@@ -1,0 +1,168 @@
+//! `kill -9` of a real `wa serve` process in the middle of a send, then a restart: every message
+//! reaches a final state, none is sent twice, every status webhook is applied.
+
+use std::{
+    collections::HashMap,
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+use crate::support::{Backend, NUMBER_A, TestApp, quick_webhooks, spawn};
+
+/// A free port on loopback (bound, then released for the child to take).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `wa serve` as its own process, configured like the test's in-process server.
+fn serve(app: &TestApp, port: u16) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wa"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("WA_") {
+            command.env_remove(name);
+        }
+    }
+    for (name, value) in app.settings() {
+        command.env(name, value);
+    }
+    command
+        .env("WA_LISTEN", format!("127.0.0.1:{port}"))
+        // A short lease, so the killed process's claims come back within the test.
+        .env("WA_OUTBOX_LEASE_SECONDS", "3")
+        .env("RUST_LOG", "warn")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("wa serve starts")
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if let Ok(response) = http.get(format!("{base}/readyz")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("wa serve at {base} never became ready");
+}
+
+#[tokio::test]
+async fn kill_9_in_the_middle_of_a_send_loses_nothing_and_sends_nothing_twice() {
+    const COUNT: usize = 600;
+    let mut app = spawn(Backend::Postgres, quick_webhooks()).await;
+    let (tenant, key) = app.connected_tenant("Cafe", &NUMBER_A).await;
+    app.stop_server().await;
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    app.sim
+        .control()
+        .set_callback_url(Some(format!("{base}/webhooks/whatsapp")));
+    let mut child = serve(&app, port);
+    wait_ready(&app.http, &base).await;
+
+    // Queue everything (the worker starts sending at once, 80 per second).
+    let mut ids = Vec::with_capacity(COUNT);
+    for n in 0..COUNT {
+        let response = app
+            .http
+            .post(format!("{base}/v1/tenants/{tenant}/messages"))
+            .bearer_auth(&key)
+            .json(&json!({"to": format!("1555{:07}", n % 200),
+                "content": {"type": "template", "name": "hello_world", "language": "en_US"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+        let body: Value = response.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    // Kill it mid-send: some sent, most not.
+    for _ in 0..200 {
+        if app.sim.control().messages().len() >= COUNT / 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let sent_before = app.sim.control().messages().len();
+    assert!(
+        sent_before > 0 && sent_before < COUNT,
+        "the kill must land mid-send (sent {sent_before} of {COUNT})"
+    );
+
+    // Restart on the same database and port.
+    let mut child = serve(&app, port);
+    wait_ready(&app.http, &base).await;
+    let mut states: HashMap<String, String> = HashMap::new();
+    for _ in 0..600 {
+        states.clear();
+        let mut after: Option<String> = None;
+        loop {
+            let url = match &after {
+                Some(after) => {
+                    format!("{base}/v1/tenants/{tenant}/messages?limit=200&after={after}")
+                }
+                None => format!("{base}/v1/tenants/{tenant}/messages?limit=200"),
+            };
+            let page: Value = app
+                .http
+                .get(url)
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for m in page["items"].as_array().unwrap() {
+                states.insert(
+                    m["id"].as_str().unwrap().to_owned(),
+                    m["status"].as_str().unwrap().to_owned(),
+                );
+            }
+            match page["next"].as_str() {
+                Some(next) => after = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        if states.len() == COUNT && states.values().all(|s| s == "read") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.kill().ok();
+    child.wait().ok();
+
+    let not_read: Vec<_> = states.iter().filter(|(_, s)| *s != "read").collect();
+    assert!(
+        states.len() == COUNT && not_read.is_empty(),
+        "{} of {COUNT} read; others: {:?}",
+        states.len() - not_read.len(),
+        not_read.iter().take(5).collect::<Vec<_>>()
+    );
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for message in app.sim.control().messages() {
+        if let Some(id) = message.biz_opaque_callback_data {
+            *per_id.entry(id).or_insert(0) += 1;
+        }
+    }
+    let twice: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    assert_eq!(per_id.len(), COUNT);
+    for id in &ids {
+        assert_eq!(per_id.get(id), Some(&1), "{id}");
+    }
+    app.shutdown().await;
+}

@@ -1,0 +1,307 @@
+//! The durable outbox: claiming due `pending` messages, putting them back, measuring the backlog.
+//!
+//! The outbox is the `whatsapp_messages` table itself: an outbound message is in the outbox while
+//! its status is `pending`, due at `next_attempt_at`, and claimed by a worker until
+//! `claimed_until`. Leaving `pending` (accepted, failed) clears both columns.
+//!
+//! Claiming is one `UPDATE … RETURNING` statement, fair across tenants:
+//! - PostgreSQL: for each enabled tenant with an active connection, a `LATERAL` subquery takes
+//!   that tenant's oldest due messages (at most `per_tenant`) `FOR UPDATE SKIP LOCKED`, so two
+//!   processes claiming at once never take the same row and never wait on each other. Tenants
+//!   are visited in random order, so when more tenants have work than a round can hold, none is
+//!   always last.
+//! - SQLite: the same selection with `ROW_NUMBER() OVER (PARTITION BY tenant_id …)`. SQLite has no
+//!   row locks and needs none: it runs one writer at a time, and the statement is atomic.
+//!
+//! A partial index on `(tenant_id, next_attempt_at) WHERE status_rank = 0` keeps each tenant's
+//! probe an index range scan however large the message history grows.
+
+use async_trait::async_trait;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use wa_domain::{
+    ids::{MessageId, PhoneNumberId, TenantId},
+    ports::{ClaimRequest, ClaimedMessage, Outbox, StoreError, TenantBacklog},
+};
+
+use crate::{
+    convert::timestamp,
+    error::{classify, corrupt},
+};
+
+/// The outbox over `whatsapp_messages`.
+#[derive(Debug, Clone)]
+pub struct OutboxRows {
+    db: DatabaseConnection,
+}
+
+impl OutboxRows {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// Numbered placeholders (`$1`, `$2`, … on PostgreSQL, `?1`, `?2`, … on SQLite) in the order
+/// values are bound; numbered so that one value can appear twice in a statement.
+struct Params {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Params {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, value: Value) -> String {
+        self.values.push(value);
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => format!("?{}", self.values.len()),
+        }
+    }
+
+    fn statement(self, sql: &str) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+}
+
+/// The conditions that make a message of tenant `m.tenant_id` claimable at `now`.
+const DUE: &str = "m.status_rank = 0 AND m.direction = 'outbound' \
+     AND m.next_attempt_at <= {now} \
+     AND (m.claimed_until IS NULL OR m.claimed_until < {now})";
+
+fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
+    let mut params = Params::new(backend);
+    let lease = params.bind(timestamp::value(backend, request.lease_until));
+    let now = params.bind(timestamp::value(backend, request.now));
+    let due = DUE.replace("{now}", &now);
+    let skip = if request.skip_tenants.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = request
+            .skip_tenants
+            .iter()
+            .map(|t| params.bind(Value::Uuid(Some(t.as_uuid()))))
+            .collect();
+        format!("AND c.tenant_id NOT IN ({})", list.join(", "))
+    };
+    // Numbers from our own code, not input: written inline (SQLite wants integer literals here).
+    let per_tenant = request.per_tenant;
+    let limit = request.limit;
+    let returning = "RETURNING whatsapp_messages.id, whatsapp_messages.tenant_id, \
+         whatsapp_messages.attempts, whatsapp_messages.created_at, \
+         whatsapp_messages.recipient_phone, whatsapp_messages.customer_bsuid";
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "UPDATE whatsapp_messages SET claimed_until = {lease} \
+             WHERE id IN ( \
+               SELECT picked.id FROM ( \
+                 SELECT c.tenant_id FROM whatsapp_connections c \
+                 JOIN tenants t ON t.id = c.tenant_id AND t.enabled \
+                 WHERE c.status = 'active' {skip} \
+                 ORDER BY random() \
+               ) owners \
+               CROSS JOIN LATERAL ( \
+                 SELECT m.id FROM whatsapp_messages m \
+                 WHERE m.tenant_id = owners.tenant_id AND {due} \
+                 ORDER BY m.next_attempt_at, m.id \
+                 LIMIT {per_tenant} \
+                 FOR UPDATE OF m SKIP LOCKED \
+               ) picked \
+               LIMIT {limit} \
+             ) {returning}"
+        ),
+        _ => format!(
+            "UPDATE whatsapp_messages SET claimed_until = {lease} \
+             WHERE id IN ( \
+               SELECT id FROM ( \
+                 SELECT m.id, m.next_attempt_at, \
+                   ROW_NUMBER() OVER (PARTITION BY m.tenant_id \
+                                      ORDER BY m.next_attempt_at, m.id) AS turn \
+                 FROM whatsapp_messages m \
+                 JOIN whatsapp_connections c ON c.tenant_id = m.tenant_id \
+                 JOIN tenants t ON t.id = m.tenant_id AND t.enabled \
+                 WHERE c.status = 'active' AND {due} {skip} \
+               ) ranked \
+               WHERE turn <= {per_tenant} \
+               ORDER BY turn, next_attempt_at \
+               LIMIT {limit} \
+             ) {returning}"
+        ),
+    };
+    params.statement(&sql)
+}
+
+/// The connection facts a claimed message needs, read once per claim round.
+fn connection_statement(backend: DbBackend, tenants: &[TenantId]) -> Statement {
+    let mut params = Params::new(backend);
+    let list: Vec<String> = tenants
+        .iter()
+        .map(|t| params.bind(Value::Uuid(Some(t.as_uuid()))))
+        .collect();
+    params.statement(&format!(
+        "SELECT tenant_id, phone_number_id, throughput_mps FROM whatsapp_connections \
+         WHERE tenant_id IN ({})",
+        list.join(", ")
+    ))
+}
+
+/// A claimed row before its connection's facts are joined in.
+struct ClaimedRow {
+    tenant_id: TenantId,
+    id: MessageId,
+    attempts: u32,
+    created_at: OffsetDateTime,
+    customer_key: String,
+}
+
+fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
+    let bad = |e: sea_orm::DbErr| corrupt("whatsapp_messages", e);
+    let bsuid: Option<String> = row.try_get("", "customer_bsuid").map_err(bad)?;
+    let phone: Option<String> = row.try_get("", "recipient_phone").map_err(bad)?;
+    Ok(ClaimedRow {
+        tenant_id: TenantId::from_uuid(row.try_get::<Uuid>("", "tenant_id").map_err(bad)?),
+        id: MessageId::from_uuid(row.try_get::<Uuid>("", "id").map_err(bad)?)
+            .map_err(|e| corrupt("whatsapp_messages", e))?,
+        attempts: u32::try_from(row.try_get::<i32>("", "attempts").map_err(bad)?).unwrap_or(0),
+        created_at: row.try_get("", "created_at").map_err(bad)?,
+        customer_key: bsuid.or(phone).ok_or_else(|| {
+            corrupt(
+                "whatsapp_messages",
+                "an outbound message without a customer",
+            )
+        })?,
+    })
+}
+
+#[async_trait]
+impl Outbox for OutboxRows {
+    async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<ClaimedMessage>, StoreError> {
+        if request.limit == 0 || request.per_tenant == 0 {
+            return Ok(Vec::new());
+        }
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(claim_statement(backend, request))
+            .await
+            .map_err(classify)?;
+        let claimed = rows
+            .iter()
+            .map(claimed_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tenants: Vec<TenantId> = claimed.iter().map(|row| row.tenant_id).collect();
+        tenants.sort_by_key(TenantId::as_uuid);
+        tenants.dedup();
+        let numbers = self
+            .db
+            .query_all_raw(connection_statement(backend, &tenants))
+            .await
+            .map_err(classify)?;
+        let mut by_tenant = std::collections::HashMap::with_capacity(numbers.len());
+        for row in &numbers {
+            let bad = |e: sea_orm::DbErr| corrupt("whatsapp_connections", e);
+            let tenant = TenantId::from_uuid(row.try_get::<Uuid>("", "tenant_id").map_err(bad)?);
+            let number: String = row.try_get("", "phone_number_id").map_err(bad)?;
+            let number =
+                PhoneNumberId::parse(&number).map_err(|e| corrupt("whatsapp_connections", e))?;
+            let throughput: i32 = row.try_get("", "throughput_mps").map_err(bad)?;
+            by_tenant.insert(tenant, (number, u32::try_from(throughput).unwrap_or(0)));
+        }
+        let mut out = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            // A connection removed between the two statements: its claim simply lapses.
+            let Some((number, throughput)) = by_tenant.get(&row.tenant_id) else {
+                continue;
+            };
+            out.push(ClaimedMessage {
+                tenant_id: row.tenant_id,
+                id: row.id,
+                attempts: row.attempts,
+                created_at: row.created_at,
+                phone_number_id: number.clone(),
+                throughput_mps: *throughput,
+                customer_key: row.customer_key,
+            });
+        }
+        // Oldest due first within the round, whatever order the database returned.
+        out.sort_by_key(|m| (m.created_at, m.id.as_uuid()));
+        Ok(out)
+    }
+
+    async fn schedule(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut params = Params::new(backend);
+        let at = params.bind(timestamp::value(backend, at));
+        let none = params.bind(timestamp::optional(backend, None));
+        let id = params.bind(Value::Uuid(Some(id.as_uuid())));
+        let tenant = params.bind(Value::Uuid(Some(tenant.as_uuid())));
+        let sql = format!(
+            "UPDATE whatsapp_messages SET next_attempt_at = {at}, claimed_until = {none} \
+             WHERE id = {id} AND tenant_id = {tenant} AND status_rank = 0"
+        );
+        self.db
+            .execute_raw(params.statement(&sql))
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn release(&self, tenant: TenantId, id: MessageId) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut params = Params::new(backend);
+        let none = params.bind(timestamp::optional(backend, None));
+        let id = params.bind(Value::Uuid(Some(id.as_uuid())));
+        let tenant = params.bind(Value::Uuid(Some(tenant.as_uuid())));
+        let sql = format!(
+            "UPDATE whatsapp_messages SET claimed_until = {none} \
+             WHERE id = {id} AND tenant_id = {tenant} AND status_rank = 0"
+        );
+        self.db
+            .execute_raw(params.statement(&sql))
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn backlog(&self) -> Result<Vec<TenantBacklog>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT tenant_id, COUNT(*) AS pending, MIN(created_at) AS oldest \
+                 FROM whatsapp_messages m \
+                 WHERE m.status_rank = 0 AND m.direction = 'outbound' \
+                 GROUP BY tenant_id",
+            ))
+            .await
+            .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let bad = |e: sea_orm::DbErr| corrupt("whatsapp_messages", e);
+                Ok(TenantBacklog {
+                    tenant_id: TenantId::from_uuid(
+                        row.try_get::<Uuid>("", "tenant_id").map_err(bad)?,
+                    ),
+                    pending: u64::try_from(row.try_get::<i64>("", "pending").map_err(bad)?)
+                        .unwrap_or(0),
+                    oldest: row.try_get("", "oldest").map_err(bad)?,
+                })
+            })
+            .collect()
+    }
+}
