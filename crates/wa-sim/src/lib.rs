@@ -84,6 +84,21 @@
 //!
 //! The binary `wa-sim` (`src/main.rs`) runs the simulator (`wa-sim serve`) and talks to a running
 //! one through the control API (`wa-sim inbound`, `wa-sim requests`, ...).
+//!
+//! # Use as a program
+//!
+//! ```text
+//! wa-sim serve --callback-url http://127.0.0.1:8080/webhooks/meta      # the demo scenario
+//! wa-sim serve --port 8090 --control-port 8091 --scenario scenario.json # control on its own port
+//! wa-sim inbound --to 100000000000001 --from 15551234567 --name Ada --text 'Hi!'
+//! wa-sim faults --json '{"outage":{"mode":"reset","duration_ms":5000}}'
+//! wa-sim call PUT webhooks/behaviour --json '{"batch_max":100,"duplicate_rate":0.05}'
+//! wa-sim requests; wa-sim messages; wa-sim webhooks; wa-sim reset
+//! ```
+//!
+//! `serve` prints one line with the Graph and control URLs; `wa-sim --help` lists every command
+//! with examples. For a load test, batch webhooks (`batch_max`): the simulator's own cost per
+//! message is measured by `cargo bench -p wa-sim --bench sim` (CPU per message, in BENCHMARKS.md).
 
 mod account;
 mod ascii_json;

@@ -13,8 +13,8 @@ use wa_sim::{Faults, Outage, OutageMode};
 
 use crate::support::{Backend, NUMBER_A, TestApp, quick_webhooks, spawn};
 
-/// Queues `count` templates to `customers` distinct customers through `bases` in turn; returns
-/// our message ids.
+/// Queues `count` templates to `customers` distinct customers through `bases` in turn, sixteen
+/// requests at a time; returns our message ids in queueing order.
 async fn queue_templates(
     app: &TestApp,
     bases: &[String],
@@ -24,20 +24,23 @@ async fn queue_templates(
     customers: usize,
 ) -> Vec<String> {
     let mut ids = Vec::with_capacity(count);
-    for n in 0..count {
-        let base = &bases[n % bases.len()];
-        let customer = format!("1555{:07}", n % customers);
-        let response = app
-            .http
-            .post(format!("{base}/v1/tenants/{tenant}/messages"))
-            .bearer_auth(key)
-            .json(&json!({"to": customer, "content": {"type": "template", "name": "hello_world", "language": "en_US"}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::ACCEPTED);
-        let body: serde_json::Value = response.json().await.unwrap();
-        ids.push(body["id"].as_str().unwrap().to_owned());
+    let numbers: Vec<usize> = (0..count).collect();
+    for chunk in numbers.chunks(16) {
+        let requests = chunk.iter().map(|&n| {
+            let base = &bases[n % bases.len()];
+            let customer = format!("1555{:07}", n % customers);
+            app.http
+                .post(format!("{base}/v1/tenants/{tenant}/messages"))
+                .bearer_auth(key)
+                .json(&json!({"to": customer, "content": {"type": "template", "name": "hello_world", "language": "en_US"}}))
+                .send()
+        });
+        for response in futures::future::join_all(requests).await {
+            let response = response.unwrap();
+            assert_eq!(response.status(), StatusCode::ACCEPTED);
+            let body: serde_json::Value = response.json().await.unwrap();
+            ids.push(body["id"].as_str().unwrap().to_owned());
+        }
     }
     ids
 }
@@ -190,5 +193,110 @@ async fn two_processes_on_one_postgres_never_send_a_message_twice() {
     wait_all_sent(&app, &tenant, &key, &ids, Duration::from_secs(90)).await;
     assert_each_sent_once(&app, &ids);
     second.shutdown().await;
+    app.shutdown().await;
+}
+
+/// How many of `ids` are still `pending`.
+async fn pending_count(app: &TestApp, tenant: &str, key: &str) -> usize {
+    let (_, page) = app
+        .call(
+            Method::GET,
+            &format!("/v1/tenants/{tenant}/messages?status=pending&limit=200"),
+            key,
+            None,
+        )
+        .await;
+    page["items"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn a_flood_on_one_tenant_does_not_hold_up_another() {
+    let app = spawn(Backend::Postgres, quick_webhooks()).await;
+    let (a, key_a) = app.connected_tenant("Flood", &NUMBER_A).await;
+    let (b, key_b) = app
+        .connected_tenant("Quiet", &crate::support::NUMBER_B)
+        .await;
+    // A queues ten seconds' worth of its number's throughput; then B queues a handful.
+    let flood = queue_templates(&app, std::slice::from_ref(&app.base), &a, &key_a, 800, 400).await;
+    let quiet = queue_templates(&app, std::slice::from_ref(&app.base), &b, &key_b, 5, 5).await;
+    wait_all_sent(&app, &b, &key_b, &quiet, Duration::from_secs(60)).await;
+    // The bound: B's messages are all out while most of A's flood still waits its turn (A's
+    // number paces A; B has its own lane and its own number).
+    let a_pending = pending_count(&app, &a, &key_a).await;
+    assert!(
+        a_pending >= 100,
+        "B finished only after A's flood drained ({a_pending} of A's left): B was held up"
+    );
+    wait_all_sent(&app, &a, &key_a, &flood, Duration::from_secs(90)).await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_holds_one_tenant_while_others_continue() {
+    let app = spawn(Backend::Sqlite, quick_webhooks()).await;
+    let (a, key_a) = app.connected_tenant("Expired", &NUMBER_A).await;
+    let (b, key_b) = app
+        .connected_tenant("Healthy", &crate::support::NUMBER_B)
+        .await;
+    app.sim.control().revoke_token(NUMBER_A.token);
+    // The first send meets Meta's 190 and marks the connection invalid; from then on new
+    // messages are refused (409) and the ones already queued wait.
+    let mut held = Vec::new();
+    for n in 0..10 {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                &format!("/v1/tenants/{a}/messages"),
+                &key_a,
+                Some(json!({
+                "to": format!("1444{n:07}"),
+                "content": {"type": "template", "name": "hello_world", "language": "en_US"}})),
+            )
+            .await;
+        match status {
+            StatusCode::ACCEPTED => held.push(body["id"].as_str().unwrap().to_owned()),
+            StatusCode::CONFLICT => break,
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(!held.is_empty());
+    let flowing = queue_templates(&app, std::slice::from_ref(&app.base), &b, &key_b, 20, 20).await;
+    let states = wait_all_sent(&app, &b, &key_b, &flowing, Duration::from_secs(60)).await;
+    assert!(states.values().all(|s| s != "failed"), "{states:?}");
+    // A's messages wait, none failed, none sent.
+    assert_eq!(pending_count(&app, &a, &key_a).await, held.len());
+    let (_, connection) = app
+        .call(
+            Method::GET,
+            &format!("/v1/tenants/{a}/connection"),
+            &key_a,
+            None,
+        )
+        .await;
+    assert_eq!(connection["health"], "invalid");
+
+    // New credentials: A's held messages go out, each once.
+    app.sim.control().add_number(wa_sim::NumberConfig::new(
+        NUMBER_A.phone_number_id,
+        NUMBER_A.waba_id,
+        "token-a-renewed",
+        "+1 555-010-0001",
+    ));
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/v1/tenants/{a}/connection"),
+            &key_a,
+            Some(json!({
+            "waba_id": NUMBER_A.waba_id, "phone_number_id": NUMBER_A.phone_number_id,
+            "display_phone_number": "+1 555-010-0001", "business_name": "Expired",
+            "access_token": "token-a-renewed"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    wait_all_sent(&app, &a, &key_a, &held, Duration::from_secs(60)).await;
+    let mut all = held.clone();
+    all.extend(flowing);
+    assert_each_sent_once(&app, &all);
     app.shutdown().await;
 }
