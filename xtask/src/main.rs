@@ -3,6 +3,7 @@
 //! Tasks:
 //! - `tidy`: architecture and hygiene checks that CI runs (see `tidy.rs`).
 //! - `test`: every test, with PostgreSQL made available (see `test_suite.rs`).
+//! - `bench`: every criterion benchmark, PostgreSQL made available (see `test_suite.rs`).
 //! - `migrate`: applies or rolls back the schema (see `migrate.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -22,6 +23,7 @@ fn main() -> Result<()> {
     match task.as_str() {
         "tidy" => tidy::run(&workspace_root()),
         "test" => test_suite::run(&workspace_root(), &rest),
+        "bench" => test_suite::bench(&workspace_root(), &rest),
         "migrate" => migrate::run(&workspace_root(), &rest),
         "" | "help" | "--help" | "-h" => {
             print_help();
@@ -40,6 +42,7 @@ fn print_help() {
          Tasks:\n  \
          tidy                     dependency rule, module docs and banned macros\n  \
          test [cargo args]        all tests on SQLite and PostgreSQL (starts local PostgreSQL)\n  \
+         bench [cargo args]       criterion benchmarks, e.g. `bench -p wa-store` (PostgreSQL too)\n  \
          migrate [up|down [N]|status|fresh]\n                                  \
          the schema, on DATABASE_URL or data/wa.db"
     );

@@ -20,6 +20,35 @@ const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const POSTGRES_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 5432);
 
 pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
+    cargo_with_postgres(
+        root,
+        "test",
+        &["test", "--workspace", "--all-targets", "--no-fail-fast"],
+        extra_args,
+    )
+}
+
+/// `cargo xtask bench [cargo bench args]`: every criterion benchmark (or those named, e.g.
+/// `-p wa-store`), with the same PostgreSQL the tests use, so the database benchmarks run on
+/// both databases in one run.
+pub(crate) fn bench(root: &Path, extra_args: &[String]) -> Result<()> {
+    let workspace = ["bench", "--workspace"];
+    let named = ["bench"];
+    let picks_packages = extra_args.iter().any(|a| a == "-p" || a.starts_with("--package"));
+    cargo_with_postgres(
+        root,
+        "bench",
+        if picks_packages { &named } else { &workspace },
+        extra_args,
+    )
+}
+
+fn cargo_with_postgres(
+    root: &Path,
+    task: &str,
+    args: &[&str],
+    extra_args: &[String],
+) -> Result<()> {
     let url = match std::env::var("WA_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => url,
         _ => {
@@ -28,19 +57,19 @@ pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
         }
     };
     println!(
-        "xtask test: PostgreSQL tests use WA_TEST_POSTGRES_URL={}",
+        "xtask {task}: PostgreSQL runs use WA_TEST_POSTGRES_URL={}",
         redact_password(&url)
     );
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .current_dir(root)
         .env("WA_TEST_POSTGRES_URL", &url)
-        .args(["test", "--workspace", "--all-targets", "--no-fail-fast"])
+        .args(args)
         .args(extra_args)
         .status()
-        .context("running cargo test")?;
+        .with_context(|| format!("running cargo {task}"))?;
     if !status.success() {
-        bail!("tests failed ({status})");
+        bail!("cargo {task} failed ({status})");
     }
     Ok(())
 }
