@@ -34,7 +34,9 @@ pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
 pub(crate) fn bench(root: &Path, extra_args: &[String]) -> Result<()> {
     let workspace = ["bench", "--workspace"];
     let named = ["bench"];
-    let picks_packages = extra_args.iter().any(|a| a == "-p" || a.starts_with("--package"));
+    let picks_packages = extra_args
+        .iter()
+        .any(|a| a == "-p" || a.starts_with("--package"));
     cargo_with_postgres(
         root,
         "bench",

@@ -67,6 +67,8 @@ pub struct Config {
     /// How the outbox is worked: `WA_OUTBOX_CONCURRENCY`, `WA_OUTBOX_LEASE_SECONDS`,
     /// `WA_OUTBOX_MAX_ATTEMPTS`, `WA_OUTBOX_MAX_AGE_HOURS`.
     pub delivery: crate::workers::delivery::DeliverySettings,
+    /// `WA_INBOX_WORKERS`: webhook bodies processed in parallel (default 4).
+    pub inbox_workers: usize,
 }
 
 impl fmt::Debug for Config {
@@ -90,12 +92,13 @@ impl fmt::Debug for Config {
             .field("vault_keys", &set(self.vault_keys.is_some()))
             .field("admin_token", &set(self.admin_token.is_some()))
             .field("delivery", &self.delivery)
+            .field("inbox_workers", &self.inbox_workers)
             .finish()
     }
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 15] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -110,6 +113,7 @@ pub const VARIABLES: [&str; 14] = [
     "WA_OUTBOX_LEASE_SECONDS",
     "WA_OUTBOX_MAX_ATTEMPTS",
     "WA_OUTBOX_MAX_AGE_HOURS",
+    "WA_INBOX_WORKERS",
 ];
 
 impl Config {
@@ -227,8 +231,13 @@ impl Config {
                 720,
             )?));
         }
+        let inbox_workers = match get("WA_INBOX_WORKERS") {
+            Some(v) => parse_count("WA_INBOX_WORKERS", &v, 1, 64)? as usize,
+            None => 4,
+        };
         Ok(Self {
             delivery,
+            inbox_workers,
             database_url,
             listen,
             webhook_listen,

@@ -42,12 +42,17 @@ pub async fn start(config: Config) -> Result<RunningServer> {
     let cancel = CancellationToken::new();
     let (state, delivery_task) = build_state(&config, &adapters, cancel.clone())?;
     let mut tasks = vec![delivery_task];
-    tasks.push(workers::inbox::spawn(
-        state.ports.clone(),
-        state.inbox.clone(),
-        state.inbox_signal.clone(),
-        cancel.clone(),
-    ));
+    // Several inbox workers: each claims its own bodies (SKIP LOCKED on PostgreSQL), so webhook
+    // processing runs in parallel; order between bodies does not matter because every change
+    // they make is monotonic or idempotent.
+    for _ in 0..config.inbox_workers {
+        tasks.push(workers::inbox::spawn(
+            state.ports.clone(),
+            state.inbox.clone(),
+            state.inbox_signal.clone(),
+            cancel.clone(),
+        ));
+    }
     state.delivery.wake();
 
     let api_listener = TcpListener::bind(config.listen)

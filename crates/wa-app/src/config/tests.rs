@@ -37,6 +37,7 @@ fn bad_values_name_the_variable() {
         ("WA_OUTBOX_LEASE_SECONDS", "-5"),
         ("WA_OUTBOX_MAX_ATTEMPTS", "many"),
         ("WA_OUTBOX_MAX_AGE_HOURS", "100000"),
+        ("WA_INBOX_WORKERS", "0"),
     ];
     for (name, value) in cases {
         let err = Config::from_values(&values(&[(name, value)])).unwrap_err();

@@ -29,6 +29,7 @@ fn main() -> anyhow::Result<()> {
     let mut iters = 200_000usize;
     let mut only: Option<String> = None;
     let mut only_body: Option<String> = None;
+    let mut only_mode: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().with_context(|| format!("{flag} needs a value"));
@@ -39,6 +40,8 @@ fn main() -> anyhow::Result<()> {
             "--peer" => only = Some(value()?),
             // Runs one body only (`status` or `inbound`), for profiling.
             "--body" => only_body = Some(value()?),
+            // Runs one mode only (`parse` or `verify+parse`), for profiling.
+            "--mode" => only_mode = Some(value()?),
             other => bail!("unknown argument {other}"),
         }
     }
@@ -69,6 +72,10 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         for with_verify in [false, true] {
+            let mode = if with_verify { "verify+parse" } else { "parse" };
+            if only_mode.as_deref().is_some_and(|only| only != mode) {
+                continue;
+            }
             let wa_graph = || {
                 let raw = black_box(body.bytes.as_slice());
                 if with_verify {
