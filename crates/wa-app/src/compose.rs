@@ -169,12 +169,19 @@ pub async fn migrate(database_url: &str, action: &str) -> Result<String> {
 }
 
 fn load_keyring(config: &Config) -> Result<Keyring> {
-    if let Some(keys) = &config.vault_keys {
-        return Keyring::parse(keys.expose_secret()).context("configuration: WA_VAULT_KEYS");
+    // An empty WA_VAULT_KEYS or WA_VAULT_KEYS_FILE is an error (a secret that failed to reach
+    // the process), never a reason to fall back to the development key.
+    let configured = Keyring::from_sources(
+        config.vault_keys.as_ref().map(|keys| keys.expose_secret()),
+        config.vault_keys_file.as_deref(),
+    )
+    .map_err(|error| anyhow::anyhow!("configuration: {error}"))?;
+    if let Some(keyring) = configured {
+        return Ok(keyring);
     }
     if !config.uses_embedded_database() {
         bail!(
-            "configuration: WA_VAULT_KEYS is required with PostgreSQL (generate one with `wa vault keygen`)"
+            "configuration: WA_VAULT_KEYS (or WA_VAULT_KEYS_FILE) is required with PostgreSQL (generate a key with `wa vault keygen`)"
         );
     }
     let dir = config

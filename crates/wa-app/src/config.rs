@@ -57,8 +57,11 @@ pub struct Config {
     pub meta_app_secrets: Vec<SecretString>,
     /// `WA_WEBHOOK_VERIFY_TOKEN`: answers Meta's subscription handshake.
     pub webhook_verify_token: Option<SecretString>,
-    /// `WA_VAULT_KEYS`: the vault keyring (see `wa_vault::Keyring`).
+    /// `WA_VAULT_KEYS`: the vault keyring (see `wa_vault::Keyring`), kept even when empty: an
+    /// empty value is an error at start, never a reason to fall back to a development key.
     pub vault_keys: Option<SecretString>,
+    /// `WA_VAULT_KEYS_FILE`: a file holding the keyring instead (for secret mounts).
+    pub vault_keys_file: Option<std::path::PathBuf>,
     /// `WA_ADMIN_TOKEN`: manages tenants.
     pub admin_token: Option<SecretString>,
     /// Where a generated development vault key is kept when `WA_VAULT_KEYS` is not set and the
@@ -90,6 +93,7 @@ impl fmt::Debug for Config {
                 &set(self.webhook_verify_token.is_some()),
             )
             .field("vault_keys", &set(self.vault_keys.is_some()))
+            .field("vault_keys_file", &self.vault_keys_file)
             .field("admin_token", &set(self.admin_token.is_some()))
             .field("delivery", &self.delivery)
             .field("inbox_workers", &self.inbox_workers)
@@ -98,7 +102,7 @@ impl fmt::Debug for Config {
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -108,6 +112,7 @@ pub const VARIABLES: [&str; 15] = [
     "WA_META_APP_SECRET",
     "WA_WEBHOOK_VERIFY_TOKEN",
     "WA_VAULT_KEYS",
+    "WA_VAULT_KEYS_FILE",
     "WA_ADMIN_TOKEN",
     "WA_OUTBOX_CONCURRENCY",
     "WA_OUTBOX_LEASE_SECONDS",
@@ -246,7 +251,12 @@ impl Config {
             meta_app_id,
             meta_app_secrets,
             webhook_verify_token: get("WA_WEBHOOK_VERIFY_TOKEN").map(SecretString::from),
-            vault_keys: get("WA_VAULT_KEYS").map(SecretString::from),
+            vault_keys: values
+                .get("WA_VAULT_KEYS")
+                .map(|v| SecretString::from(v.clone())),
+            vault_keys_file: values
+                .get("WA_VAULT_KEYS_FILE")
+                .map(std::path::PathBuf::from),
             admin_token: get("WA_ADMIN_TOKEN").map(SecretString::from),
             dev_key_dir: None,
         })

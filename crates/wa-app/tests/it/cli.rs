@@ -111,19 +111,22 @@ fn bad_settings_fail_at_start_naming_the_setting() {
         ("WA_LISTEN", "not an address"),
         ("WA_GRAPH_BASE_URL", "ftp://graph.example"),
         ("WA_DATABASE_URL", "mysql://nobody@127.0.0.1/none"),
+        // Empty: a secret that did not reach the process; never a silent fall back to a dev key.
+        ("WA_VAULT_KEYS", ""),
+        ("WA_VAULT_KEYS_FILE", "/nonexistent/wa-vault.keys"),
     ] {
         let mut settings = vec![("WA_DATABASE_URL", url.as_str()), ("WA_VAULT_KEYS", KEY_1)];
-        settings.retain(|(n, _)| *n != name);
+        // The file replaces the inline keys rather than joining them.
+        settings.retain(|(n, _)| {
+            *n != name && !(name == "WA_VAULT_KEYS_FILE" && *n == "WA_VAULT_KEYS")
+        });
         settings.push((name, value));
         let output = wa(&settings, &["tenant", "list"]);
         assert!(!output.status.success(), "{name}={value} was accepted");
         let message = stderr(&output);
         assert!(message.contains(name), "{name}={value}: {message}");
-        if name == "WA_VAULT_KEYS" {
-            assert!(
-                !message.contains(value.split_once(':').unwrap().1),
-                "{message}"
-            );
+        if let Some((_, key)) = value.split_once(':').filter(|_| name == "WA_VAULT_KEYS") {
+            assert!(!message.contains(key), "{message}");
         }
     }
     std::fs::remove_dir_all(&dir).ok();

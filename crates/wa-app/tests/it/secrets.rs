@@ -5,7 +5,8 @@
 //! Every event is captured, at TRACE and from every crate (the service, its libraries, the
 //! simulator), by a subscriber installed for this test's thread: `#[tokio::test]` runs the
 //! service, the simulator and the test on one thread, so nothing escapes the capture, and other
-//! tests running in parallel threads do not write into it.
+//! tests running in parallel threads do not write into it. The capture is checked to have seen
+//! the service's own lines, so a capture that silently missed them fails the test.
 
 use std::{
     io,
@@ -129,6 +130,12 @@ fn assert_clean(what: &str, shown: &str) {
 
 #[tokio::test]
 async fn the_token_never_shows_in_logs_or_debug_across_a_full_send_on_sqlite() {
+    // tracing caches each callsite's interest for the whole process. While only one dispatcher
+    // exists, it asks just the default of the thread that reaches the callsite first: a line
+    // first logged by another test's thread (which has no subscriber) would be cached as
+    // "never" and missed here. With a second, inert dispatcher alive, tracing combines the
+    // interest of every dispatcher and each event asks its own thread's subscriber.
+    let _inert = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)

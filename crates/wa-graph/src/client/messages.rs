@@ -31,8 +31,11 @@ impl GraphClient {
     ) -> Result<SendReceipt, GraphError> {
         let callback = callback.map(callback_data);
         let body = send_body(message, callback.as_deref())?;
-        let path = messages_path(sender);
-        let request = self.json_request(self.url(&path, &sender.token), &sender.token, &body)?;
+        let url = self.url(
+            &[sender.phone_number_id.as_str(), "/messages"],
+            &sender.token,
+        );
+        let request = self.json_request(url, &sender.token, &body)?;
         let (status, bytes) = self.execute(request).await?;
         receipt(status, &bytes)
     }
@@ -50,17 +53,13 @@ impl GraphClient {
                 .typing_indicator
                 .then_some(TypingIndicator { kind: "text" }),
         };
-        let path = messages_path(sender);
-        let request = self.json_request(self.url(&path, &sender.token), &sender.token, &body)?;
+        let url = self.url(
+            &[sender.phone_number_id.as_str(), "/messages"],
+            &sender.token,
+        );
+        let request = self.json_request(url, &sender.token, &body)?;
         self.execute_success(request).await
     }
-}
-
-fn messages_path(sender: &Sender) -> String {
-    let mut path = String::with_capacity(sender.phone_number_id.as_str().len() + 9);
-    path.push_str(sender.phone_number_id.as_str());
-    path.push_str("/messages");
-    path
 }
 
 /// Reads the send response: the wamid is required, the rest is kept when present.

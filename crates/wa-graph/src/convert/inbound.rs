@@ -60,11 +60,12 @@ impl<'a> Contacts<'a> {
     }
 }
 
-/// One message item; `raw` is the item as received.
-pub(crate) fn inbound_event(
+/// One message item, converted and pushed onto `out` (nothing is pushed on an error).
+pub(crate) fn push_inbound_event(
     mut item: wire::Message<'_>,
     contacts: &Contacts<'_>,
-) -> Result<InboundEvent, ItemError> {
+    out: &mut Vec<InboundEvent>,
+) -> Result<(), ItemError> {
     let id = item.id.take().ok_or(ItemError::Missing("id"))?;
     let wamid = WaMessageId::parse(id.into_string()).map_err(|_| ItemError::Invalid("id"))?;
     let sent_at = unix_time(item.timestamp.ok_or(ItemError::Missing("timestamp"))?)?;
@@ -103,20 +104,28 @@ pub(crate) fn inbound_event(
     let group_id = opt_string(item.group_id.take());
     let (content, unknown) = content(item)?;
 
-    let mut message = InboundMessage::new(wamid, customer, sent_at, content);
-    message.profile_name = profile.and_then(|p| p.name.clone()).map(Str::into_string);
-    message.context = context;
-    message.referral = referral;
-    message.errors = errors;
-    Ok(InboundEvent {
-        message,
-        username: profile
-            .and_then(|p| p.username.clone())
-            .map(Str::into_string),
+    out.push(InboundEvent {
+        message: InboundMessage {
+            wamid,
+            customer,
+            profile_name: profile.and_then(|p| p.name.as_ref()).map(str_to_string),
+            sent_at,
+            content,
+            context,
+            referral,
+            errors,
+        },
+        username: profile.and_then(|p| p.username.as_ref()).map(str_to_string),
         parent_user_id,
         group_id,
         unknown,
-    })
+    });
+    Ok(())
+}
+
+/// A borrowed JSON string as an owned one, copied once.
+fn str_to_string(text: &Str<'_>) -> String {
+    text.as_str().to_owned()
 }
 
 /// An error Meta attached to a message; one without a code is left in the raw item only.

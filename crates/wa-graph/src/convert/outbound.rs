@@ -43,9 +43,20 @@ pub(crate) fn send_body<'a>(
     })
 }
 
-/// Our message id as Meta's callback data: the hyphenated UUID.
+/// Our message id as Meta's callback data: the hyphenated lowercase UUID (what `Display`
+/// writes), encoded directly rather than through the formatting machinery.
 pub(crate) fn callback_data(id: MessageId) -> String {
-    id.to_string()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let uuid = id.as_uuid();
+    let mut out = String::with_capacity(36);
+    for (index, byte) in uuid.as_bytes().iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 fn payload(content: &OutboundContent) -> Result<Payload<'_>, GraphError> {
@@ -375,4 +386,18 @@ fn unsupported(what: &str) -> GraphError {
         format!("{what} is not supported by wa-graph"),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_data_is_the_displayed_uuid() {
+        for _ in 0..64 {
+            let id = MessageId::generate();
+            let expected = id.to_string();
+            assert_eq!(callback_data(id), expected);
+        }
+    }
 }

@@ -27,8 +27,11 @@ fn status_of(name: &str) -> Option<MessageStatus> {
     })
 }
 
-/// One status item.
-pub(crate) fn status_event(item: wire::Status<'_>) -> Result<StatusEvent, ItemError> {
+/// One status item, converted and pushed onto `out` (nothing is pushed on an error).
+pub(crate) fn push_status_event(
+    item: wire::Status<'_>,
+    out: &mut Vec<StatusEvent>,
+) -> Result<(), ItemError> {
     let id = item.id.ok_or(ItemError::Missing("id"))?;
     let wamid = WaMessageId::parse(id.as_str()).map_err(|_| ItemError::Invalid("id"))?;
     let status_name = item.status.ok_or(ItemError::Missing("status"))?;
@@ -81,7 +84,7 @@ pub(crate) fn status_event(item: wire::Status<'_>) -> Result<StatusEvent, ItemEr
             .and_then(|time| OffsetDateTime::from_unix_timestamp(time.0).ok()),
     });
 
-    Ok(StatusEvent {
+    out.push(StatusEvent {
         update: StatusUpdate {
             wamid,
             callback_message_id,
@@ -100,5 +103,6 @@ pub(crate) fn status_event(item: wire::Status<'_>) -> Result<StatusEvent, ItemEr
         conversation,
         errors,
         unknown: raw_fields(item.extra),
-    })
+    });
+    Ok(())
 }

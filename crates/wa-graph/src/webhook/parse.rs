@@ -229,27 +229,27 @@ fn read_messages<const ISOLATED: bool>(
         });
     let contacts = Contacts::new(contacts);
 
-    value.messages.for_each(|index, message, raw| {
-        let event = message
-            .map_err(|error| shape_error(&error))
-            .and_then(|item| {
-                convert::inbound::inbound_event(item, &contacts).map_err(|error| error.to_string())
-            });
-        match event {
-            Ok(event) => group.messages.push(event),
-            Err(reason) => report("messages", index, raw, reason),
+    // The events are several hundred bytes each: the converters push them straight into the
+    // group instead of handing them back through `Result`s, which would copy them each time.
+    value
+        .messages
+        .for_each(|index, message, raw| match message {
+            Ok(item) => {
+                if let Err(error) =
+                    convert::inbound::push_inbound_event(item, &contacts, &mut group.messages)
+                {
+                    report("messages", index, raw, error.to_string());
+                }
+            }
+            Err(error) => report("messages", index, raw, shape_error(&error)),
+        });
+    value.statuses.for_each(|index, status, raw| match status {
+        Ok(item) => {
+            if let Err(error) = convert::status::push_status_event(item, &mut group.statuses) {
+                report("statuses", index, raw, error.to_string());
+            }
         }
-    });
-    value.statuses.for_each(|index, status, raw| {
-        let event = status
-            .map_err(|error| shape_error(&error))
-            .and_then(|item| {
-                convert::status::status_event(item).map_err(|error| error.to_string())
-            });
-        match event {
-            Ok(event) => group.statuses.push(event),
-            Err(reason) => report("statuses", index, raw, reason),
-        }
+        Err(error) => report("statuses", index, raw, shape_error(&error)),
     });
     value.errors.for_each(|index, error, raw| match error {
         Ok(error) => group.errors.push(meta_error(error)),
