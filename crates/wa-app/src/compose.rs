@@ -12,14 +12,13 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
-    credential::CredentialKind,
     ids::TenantId,
     ports::{Clock, StoreError, SystemClock},
     usecase::Ports,
 };
 use wa_graph::{GraphClient, GraphConfig, webhook::SignatureVerifier};
-use wa_store::{CredentialRow, Store};
-use wa_vault::{CredentialStore, Keyring, RotationCursor, StoredCredential, Vault};
+use wa_store::Store;
+use wa_vault::{Keyring, SqlCredentials, Vault};
 
 use crate::{
     config::Config,
@@ -65,7 +64,7 @@ impl Adapters {
         let keyring = load_keyring(config)?;
         let vault = Arc::new(Vault::new(
             keyring,
-            Arc::new(StoreCredentials(store.clone())),
+            Arc::new(SqlCredentials::new(store.clone())),
             clock.clone(),
         ));
         let graph = GraphClient::new(GraphConfig {
@@ -194,103 +193,6 @@ fn load_keyring(config: &Config) -> Result<Keyring> {
         "WA_VAULT_KEYS is not set: using a DEVELOPMENT vault key kept in a file next to the database. \
          Anyone with that file can decrypt the stored tokens. Set WA_VAULT_KEYS in production.");
     Keyring::load_or_create_dev_file(&path).context("loading the development vault key")
-}
-
-/// The vault's storage over `wa-store`'s credentials table.
-struct StoreCredentials(Store);
-
-#[async_trait]
-impl CredentialStore for StoreCredentials {
-    async fn get(
-        &self,
-        tenant: TenantId,
-        kind: CredentialKind,
-    ) -> Result<Option<StoredCredential>, StoreError> {
-        Ok(self.0.credentials().get(tenant, kind).await?.map(from_row))
-    }
-
-    async fn put(&self, credential: StoredCredential) -> Result<(), StoreError> {
-        self.0.credentials().put(&to_row(credential)).await
-    }
-
-    async fn reseal(
-        &self,
-        tenant: TenantId,
-        kind: CredentialKind,
-        expected: &[u8],
-        ciphertext: Vec<u8>,
-        key_id: String,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.0
-            .credentials()
-            .reseal(tenant, kind, expected, ciphertext, key_id, at)
-            .await
-    }
-
-    async fn list_for_rotation(
-        &self,
-        newest_key_id: &str,
-        after: Option<RotationCursor>,
-        limit: usize,
-    ) -> Result<Vec<StoredCredential>, StoreError> {
-        Ok(self
-            .0
-            .credentials()
-            .list_for_rotation(newest_key_id, after, limit)
-            .await?
-            .into_iter()
-            .map(from_row)
-            .collect())
-    }
-
-    async fn mark_verified(
-        &self,
-        tenant: TenantId,
-        kind: CredentialKind,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.0.credentials().mark_verified(tenant, kind, at).await
-    }
-
-    async fn revoke(
-        &self,
-        tenant: TenantId,
-        kind: CredentialKind,
-        at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.0.credentials().revoke(tenant, kind, at).await
-    }
-}
-
-fn from_row(row: CredentialRow) -> StoredCredential {
-    StoredCredential {
-        tenant: row.tenant,
-        kind: row.kind,
-        ciphertext: row.ciphertext,
-        key_id: row.key_id,
-        created_at: row.created_at,
-        rotated_at: row.rotated_at,
-        expires_at: row.expires_at,
-        last_verified_at: row.last_verified_at,
-        revoked: row.revoked,
-        updated_at: row.updated_at,
-    }
-}
-
-fn to_row(credential: StoredCredential) -> CredentialRow {
-    CredentialRow {
-        tenant: credential.tenant,
-        kind: credential.kind,
-        ciphertext: credential.ciphertext,
-        key_id: credential.key_id,
-        created_at: credential.created_at,
-        rotated_at: credential.rotated_at,
-        expires_at: credential.expires_at,
-        last_verified_at: credential.last_verified_at,
-        revoked: credential.revoked,
-        updated_at: credential.updated_at,
-    }
 }
 
 struct StoreApiKeys(Store);

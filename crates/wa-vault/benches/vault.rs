@@ -25,9 +25,6 @@ use wa_domain::{
 use wa_store::Store;
 use wa_vault::{CredentialStore, Keyring, MemoryStore, Vault};
 
-#[path = "../tests/it/sql_adapter.rs"]
-mod sql_adapter;
-
 const KEYS: &str = "k2:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,\
                     k1://////////////////////////////////////////8=";
 const TENANTS: u128 = 1_000;
@@ -113,7 +110,7 @@ fn get(c: &mut Criterion) {
         c,
         &runtime,
         "sqlite",
-        Arc::new(sql_adapter::SqlCredentials::new(store)),
+        Arc::new(wa_vault::SqlCredentials::new(store)),
     );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -5,7 +5,8 @@
 //! [`Keyring`], with a fresh random nonce and the tenant and kind bound in as associated data,
 //! into a versioned record that names its key ([`record`]). The sealed record and clear
 //! metadata go through a small storage trait ([`CredentialStore`]): `wa-store` implements it
-//! on the `tenant_credentials` table (through an adapter in the app), [`MemoryStore`] in memory.
+//! on the `tenant_credentials` table (the `sql` feature's `SqlCredentials`), [`MemoryStore`] in
+//! memory.
 //!
 //! # Layout
 //! - [`keyring`]: key ids, the `WA_VAULT_KEYS` format, dev keys.
@@ -21,6 +22,8 @@ pub mod keyring;
 pub mod memory;
 pub mod record;
 pub mod rotation;
+#[cfg(feature = "sql")]
+pub mod sql;
 pub mod store;
 pub mod vault;
 
@@ -28,5 +31,7 @@ pub use keyring::{KeyId, KeySourceError, Keyring, KeyringError, generate_key_ent
 pub use memory::MemoryStore;
 pub use record::{OpenError, SealError};
 pub use rotation::{Rotation, RotationReport};
+#[cfg(feature = "sql")]
+pub use sql::SqlCredentials;
 pub use store::{CredentialStore, RotationCursor, StoredCredential};
 pub use vault::{CacheConfig, Vault};

@@ -8,7 +8,6 @@
 //! - `cache`: what the cache serves and when it forgets.
 //! - `leaks`: stored bytes, `Debug`/`Display` and log output never show a secret.
 //! - `sql`: the real credentials table: a fresh database per test.
-//! - `sql_adapter`: the vault's storage over `wa-store` (also used by the benchmarks).
 //! - `dump`: the raw column and the database files hold no token, in any spelling.
 //! - `sql_rotation`: rotation on the real table, resumed after a crash, while serving.
 
@@ -18,7 +17,6 @@ mod leaks;
 mod port;
 mod rotation;
 mod sql;
-mod sql_adapter;
 mod sql_rotation;
 mod support;
 mod tamper;

@@ -12,7 +12,9 @@ use uuid::Uuid;
 use wa_domain::{ports::TenantRepository, tenant::Tenant};
 use wa_store::Store;
 
-use crate::{sql_adapter::SqlCredentials, support::T0};
+use wa_vault::SqlCredentials;
+
+use crate::support::T0;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,19 +1,21 @@
-//! The vault's storage over `wa-store`'s `tenant_credentials` table: the same
-//! one-line-per-method adapter the app composes (wa-store and wa-vault do not depend on each
-//! other). Shared by the integration tests and the benchmarks (`#[path]`).
+//! The vault's storage over `wa-store`'s `tenant_credentials` table (feature `sql`).
+//!
+//! One line per method: the table keeps the sealed record and its clear metadata, and the vault
+//! never sees a database type. Behind a feature so that `wa-vault` still links on its own (with
+//! [`crate::MemoryStore`]) for someone who does not use `wa-store`.
 
+use crate::{CredentialStore, RotationCursor, StoredCredential};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use wa_domain::{credential::CredentialKind, ids::TenantId, ports::StoreError};
 use wa_store::{CredentialRow, Store};
-use wa_vault::{CredentialStore, RotationCursor, StoredCredential};
 
 /// The vault's [`CredentialStore`] over `wa-store`'s credentials table.
-pub(crate) struct SqlCredentials(Store);
+pub struct SqlCredentials(Store);
 
 impl SqlCredentials {
     /// The adapter over a connected, migrated store.
-    pub(crate) fn new(store: Store) -> Self {
+    pub fn new(store: Store) -> Self {
         Self(store)
     }
 }
