@@ -1,7 +1,7 @@
 //! The `wa` binary itself: migrate, tenants, vault keys and rotation, and configuration errors
 //! that name the setting, run as a user would run them, on a fresh SQLite file.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use uuid::Uuid;
 
@@ -9,12 +9,7 @@ const KEY_1: &str = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// `wa` with a clean environment apart from the given settings.
 fn wa(settings: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wa"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("WA_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = crate::support::wa_command();
     command.env("RUST_LOG", "warn").env("NO_COLOR", "1");
     for (name, value) in settings {
         command.env(name, value);

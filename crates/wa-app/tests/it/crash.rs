@@ -4,13 +4,15 @@
 use std::{
     collections::HashMap,
     net::TcpListener,
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     time::Duration,
 };
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, NUMBER_A, TestApp, quick_webhooks, spawn};
+use crate::support::{
+    Backend, NUMBER_A, TestApp, assert_each_sent_once, quick_webhooks, spawn, wa_command,
+};
 
 /// A free port on loopback (bound, then released for the child to take).
 fn free_port() -> u16 {
@@ -23,12 +25,7 @@ fn free_port() -> u16 {
 
 /// `wa serve` as its own process, configured like the test's in-process server.
 fn serve(app: &TestApp, port: u16) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wa"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("WA_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = wa_command();
     for (name, value) in app.settings() {
         command.env(name, value);
     }
@@ -152,17 +149,6 @@ async fn kill_9_in_the_middle_of_a_send_loses_nothing_and_sends_nothing_twice() 
         states.len() - not_read.len(),
         not_read.iter().take(5).collect::<Vec<_>>()
     );
-    let mut per_id: HashMap<String, usize> = HashMap::new();
-    for message in app.sim.control().messages() {
-        if let Some(id) = message.biz_opaque_callback_data {
-            *per_id.entry(id).or_insert(0) += 1;
-        }
-    }
-    let twice: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "sent twice: {twice:?}");
-    assert_eq!(per_id.len(), COUNT);
-    for id in &ids {
-        assert_eq!(per_id.get(id), Some(&1), "{id}");
-    }
+    assert_each_sent_once(&app.sim, &ids);
     app.shutdown().await;
 }

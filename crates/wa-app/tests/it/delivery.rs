@@ -2,16 +2,13 @@
 //! outage loses and duplicates nothing, a burst stays under the number's throughput, and two
 //! `wa serve` processes on one PostgreSQL never send a message twice.
 
-use std::{
-    collections::{HashMap, HashSet},
-    time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use wa_sim::{Faults, Outage, OutageMode};
 
-use crate::support::{Backend, NUMBER_A, TestApp, quick_webhooks, spawn};
+use crate::support::{Backend, NUMBER_A, TestApp, assert_each_sent_once, quick_webhooks, spawn};
 
 /// Queues `count` templates to `customers` distinct customers through `bases` in turn, sixteen
 /// requests at a time; returns our message ids in queueing order.
@@ -82,27 +79,6 @@ async fn wait_all_sent(
     }
 }
 
-/// How many times the simulator accepted each of our message ids (carried in
-/// `biz_opaque_callback_data`).
-fn accepted_per_id(app: &TestApp) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for message in app.sim.control().messages() {
-        if let Some(id) = message.biz_opaque_callback_data {
-            *counts.entry(id).or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
-fn assert_each_sent_once(app: &TestApp, ids: &[String]) {
-    let counts = accepted_per_id(app);
-    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "sent more than once: {twice:?}");
-    let sent: HashSet<&String> = counts.keys().collect();
-    let ours: HashSet<&String> = ids.iter().collect();
-    assert_eq!(sent, ours, "every message sent exactly once, no other");
-}
-
 async fn outage(backend: Backend) {
     let app = spawn(backend, quick_webhooks()).await;
     let (tenant, key) = app.connected_tenant("Cafe", &NUMBER_A).await;
@@ -139,7 +115,7 @@ async fn outage(backend: Backend) {
         failed_calls > 0,
         "the outage was not felt: the test proves nothing"
     );
-    assert_each_sent_once(&app, &ids);
+    assert_each_sent_once(&app.sim, &ids);
     app.shutdown().await;
 }
 
@@ -179,7 +155,7 @@ async fn a_burst_stays_under_the_numbers_throughput() {
         throttled, 0,
         "the simulator answered 130429 {throttled} times"
     );
-    assert_each_sent_once(&app, &ids);
+    assert_each_sent_once(&app.sim, &ids);
     app.shutdown().await;
 }
 
@@ -191,7 +167,7 @@ async fn two_processes_on_one_postgres_never_send_a_message_twice() {
     let bases = [app.base.clone(), format!("http://{}", second.api_addr)];
     let ids = queue_templates(&app, &bases, &tenant, &key, 240, 60).await;
     wait_all_sent(&app, &tenant, &key, &ids, Duration::from_secs(90)).await;
-    assert_each_sent_once(&app, &ids);
+    assert_each_sent_once(&app.sim, &ids);
     second.shutdown().await;
     app.shutdown().await;
 }
@@ -287,27 +263,11 @@ async fn an_expired_token_holds_one_tenant_while_others_continue() {
     assert_eq!(connection["health"], "invalid");
 
     // New credentials: A's held messages go out, each once.
-    app.sim.control().add_number(wa_sim::NumberConfig::new(
-        NUMBER_A.phone_number_id,
-        NUMBER_A.waba_id,
-        "token-a-renewed",
-        "+1 555-010-0001",
-    ));
-    let (status, _) = app
-        .call(
-            Method::PUT,
-            &format!("/v1/tenants/{a}/connection"),
-            &key_a,
-            Some(json!({
-            "waba_id": NUMBER_A.waba_id, "phone_number_id": NUMBER_A.phone_number_id,
-            "display_phone_number": "+1 555-010-0001", "business_name": "Expired",
-            "access_token": "token-a-renewed"})),
-        )
+    app.renew_token(&a, &key_a, &NUMBER_A, "token-a-renewed")
         .await;
-    assert_eq!(status, StatusCode::OK);
     wait_all_sent(&app, &a, &key_a, &held, Duration::from_secs(60)).await;
     let mut all = held.clone();
     all.extend(flowing);
-    assert_each_sent_once(&app, &all);
+    assert_each_sent_once(&app.sim, &all);
     app.shutdown().await;
 }

@@ -232,6 +232,28 @@ impl TestApp {
         (id, key)
     }
 
+    /// Meta issues a new token for `number`, and the tenant stores it: the connection must be
+    /// active again.
+    pub(crate) async fn renew_token(&self, tenant: &str, key: &str, number: &Number, token: &str) {
+        self.sim.control().add_number(NumberConfig::new(
+            number.phone_number_id,
+            number.waba_id,
+            token,
+            "+1 555-010-0001",
+        ));
+        let (status, connection) = self
+            .call(
+                Method::PUT,
+                &format!("/v1/tenants/{tenant}/connection"),
+                key,
+                Some(json!({"waba_id": number.waba_id, "phone_number_id": number.phone_number_id,
+                    "display_phone_number": "+1 555-010-0001", "business_name": "Renewed", "access_token": token})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{connection}");
+        assert_eq!(connection["health"], "active", "{connection}");
+    }
+
     /// Polls a message until `done` holds, or panics after 15 s.
     pub(crate) async fn wait_message(
         &self,
@@ -297,4 +319,31 @@ impl TestApp {
         self.stop_server().await;
         self.sim.shutdown().await;
     }
+}
+
+/// The `wa` binary with none of the caller's `WA_*` settings, so a test sets exactly its own.
+pub(crate) fn wa_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wa"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("WA_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Asserts the simulator accepted each of `ids` exactly once and nothing else (our id travels in
+/// `biz_opaque_callback_data`).
+pub(crate) fn assert_each_sent_once(sim: &RunningSim, ids: &[String]) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for message in sim.control().messages() {
+        if let Some(id) = message.biz_opaque_callback_data {
+            *counts.entry(id).or_insert(0) += 1;
+        }
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    let sent: std::collections::BTreeSet<&String> = counts.keys().collect();
+    let ours: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(sent, ours, "every message sent exactly once, no other");
 }

@@ -284,25 +284,8 @@ async fn a_revoked_token_marks_the_connection_invalid_and_holds_sends() {
 
     // The business reconnects with a fresh token: the connection is active again and the held
     // message goes out.
-    app.sim.control().add_number(wa_sim::NumberConfig::new(
-        NUMBER_A.phone_number_id,
-        NUMBER_A.waba_id,
-        "token-a-renewed",
-        "+1 555-010-0001",
-    ));
-    let (status, connection) = app
-        .call(
-            Method::PUT,
-            &connection_path,
-            &key,
-            Some(json!({
-            "waba_id": NUMBER_A.waba_id, "phone_number_id": NUMBER_A.phone_number_id,
-            "display_phone_number": "+1 555-010-0001", "business_name": "Cafe",
-            "access_token": "token-a-renewed"})),
-        )
+    app.renew_token(&tenant, &key, &NUMBER_A, "token-a-renewed")
         .await;
-    assert_eq!(status, StatusCode::OK, "{connection}");
-    assert_eq!(connection["health"], "active", "{connection}");
     app.wait_message(&tenant, &key, queued["id"].as_str().unwrap(), |m| {
         m["status"] == "read"
     })
