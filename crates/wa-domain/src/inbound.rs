@@ -29,6 +29,7 @@ pub struct InboundMessage {
     /// The customer's WhatsApp profile name, when Meta gave it.
     pub profile_name: Option<String>,
     /// When the customer sent it (Meta's timestamp).
+    #[serde(with = "time::serde::rfc3339")]
     pub sent_at: OffsetDateTime,
     /// What they sent.
     pub content: InboundContent,

@@ -5,7 +5,7 @@
 //! - Values: [`ids`] (validated identifiers), [`content`] (outbound message content checked
 //!   against Meta's limits), [`inbound`] (what customers send), [`customer`], [`tenant`],
 //!   [`connection`], [`conversation`], [`message`], [`credential`], [`graph`] (Graph inputs and
-//!   outcomes), with [`validation`] errors that name the field and the limit.
+//!   outcomes), [`event`] (what tenants are told), with [`validation`] errors that name the field and the limit.
 //! - Rules: [`status`] (the lifecycle state machine), [`window`] (the 24-hour rule),
 //!   [`error_class`] (Meta's error codes sorted into what a caller can do), [`retry`] (when a
 //!   failed send is tried again).
@@ -18,6 +18,7 @@ pub mod conversation;
 pub mod credential;
 pub mod customer;
 pub mod error_class;
+pub mod event;
 pub mod graph;
 pub mod ids;
 pub mod inbound;

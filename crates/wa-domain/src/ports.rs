@@ -21,6 +21,7 @@ use crate::{
     conversation::{Conversation, CustomerActivity, IdentityChange},
     credential::{CredentialKind, CredentialMetadata, SecretString},
     customer::CustomerIdentity,
+    event::{Event, NewEvent},
     graph::{GraphError, MarkRead, MediaDownload, MediaInfo, MediaUpload, SendReceipt, Sender},
     ids::{MessageId, PhoneNumberId, TenantId, WaMessageId},
     inbound::InboundMessage,
@@ -80,6 +81,46 @@ pub enum OutboundInsert {
     Inserted(StoredMessage),
     /// A message with the same idempotency key exists: this is it, nothing was stored.
     Existing(StoredMessage),
+}
+
+/// The tenants' event logs (see [`crate::event`]).
+///
+/// Events are appended by the adapters' own writes, in the same transaction as the state change
+/// they report (storing an inbound message, applying a status, …); this port reads the log,
+/// appends the events that have no state change of their own, and prunes.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// The tenant's events with `seq > after`, in `seq` order, at most `limit`.
+    ///
+    /// # Errors
+    /// Only storage failures; an unknown tenant has no events.
+    async fn read(
+        &self,
+        tenant: TenantId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError>;
+
+    /// The highest `seq` written for the tenant (0 before its first event).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn head(&self, tenant: TenantId) -> Result<u64, StoreError>;
+
+    /// Appends events in one transaction, numbered in order; returns them as stored.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] for an unknown tenant.
+    async fn append(&self, tenant: TenantId, events: &[NewEvent])
+    -> Result<Vec<Event>, StoreError>;
+
+    /// Deletes up to `limit` events (of all tenants) recorded before `before`, oldest first;
+    /// returns how many. Called in a loop by the retention worker, so each call is short.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError>;
 }
 
 /// Tenants.
