@@ -348,6 +348,21 @@ pub struct ClaimRequest {
     pub per_tenant: u32,
     /// Tenants to leave out (their lanes are full in this process).
     pub skip_tenants: Vec<TenantId>,
+    /// The claiming process. A number's throughput is one budget at Meta, so one process paces
+    /// it at a time: the claim takes only numbers that are free, lapsed or already this owner's,
+    /// takes their lease until `lease_until`, and renews the leases this owner still needs.
+    pub owner: PacerId,
+}
+
+/// The id of a pacing process (random per process start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PacerId(pub uuid::Uuid);
+
+impl PacerId {
+    /// A fresh id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
 }
 
 /// A message a worker has claimed: enough to pace it without reading it first.
@@ -412,6 +427,13 @@ pub trait Outbox: Send + Sync + 'static {
     /// # Errors
     /// Only storage failures.
     async fn release(&self, tenant: TenantId, id: MessageId) -> Result<(), StoreError>;
+
+    /// Gives up every pacing lease the owner holds (a clean shutdown), so another process may
+    /// take those numbers at once instead of after the lease lapses.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn release_leases(&self, owner: PacerId) -> Result<(), StoreError>;
 
     /// Pending messages per tenant that has any, for metrics and operators.
     ///

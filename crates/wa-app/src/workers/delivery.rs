@@ -36,7 +36,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
     ids::TenantId,
-    ports::{ClaimRequest, ClaimedMessage, Outbox},
+    ports::{ClaimRequest, ClaimedMessage, Outbox, PacerId},
     retry::{RetryDecision, RetryPolicy},
     usecase::{
         Ports,
@@ -109,6 +109,7 @@ pub fn spawn(
             permits: Arc::new(Semaphore::new(0)),
             lanes: HashMap::new(),
             cancel,
+            owner: PacerId::generate(),
         };
         dispatcher.run(wake).await;
     });
@@ -122,6 +123,8 @@ struct Dispatcher {
     permits: Arc<Semaphore>,
     lanes: HashMap<TenantId, Lane>,
     cancel: CancellationToken,
+    /// This process's id in the numbers' pacing leases.
+    owner: PacerId,
 }
 
 /// One tenant's number: its queue, its pacing, its task.
@@ -162,6 +165,10 @@ impl Dispatcher {
             .permits
             .acquire_many(u32::try_from(self.settings.concurrency).unwrap_or(u32::MAX))
             .await;
+        // Nothing is mid-send: another process may pace our numbers from now on.
+        if let Err(error) = self.outbox.release_leases(self.owner).await {
+            tracing::warn!(error = %error, "pacing leases not given back; they lapse on their own");
+        }
     }
 
     /// Claims as many messages as there are free slots; returns how many it claimed.
@@ -189,6 +196,7 @@ impl Dispatcher {
             limit: u32::try_from(free).unwrap_or(u32::MAX),
             per_tenant,
             skip_tenants,
+            owner: self.owner,
         };
         let claimed = match self.outbox.claim_due(&request).await {
             Ok(claimed) => claimed,

@@ -172,6 +172,47 @@ async fn two_processes_on_one_postgres_never_send_a_message_twice() {
     app.shutdown().await;
 }
 
+#[tokio::test]
+async fn two_processes_pace_one_number_as_one() {
+    let app = spawn(Backend::Postgres, quick_webhooks()).await;
+    let (tenant, key) = app.connected_tenant("Cafe", &NUMBER_A).await;
+    // A number of 10 messages per second, at Meta (the simulator) and in wa: slow enough that
+    // queueing is far faster than sending, whatever the machine's load.
+    let mut limits = app.sim.control().limits();
+    limits.throughput_per_number = 10;
+    app.sim.control().set_limits(limits);
+    {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+        db.execute_unprepared(&format!(
+            "UPDATE whatsapp_connections SET throughput_mps = 10 WHERE tenant_id = '{tenant}'"
+        ))
+        .await
+        .unwrap();
+    }
+    let second = wa_app::server::start(app.config()).await.unwrap();
+    let bases = [app.base.clone(), format!("http://{}", second.api_addr)];
+    // 120 messages queued through both processes: each would pace the number at 10 per second
+    // on its own, 20 together, and Meta would answer 130429. The number's lease makes one
+    // process pace it at a time.
+    let ids = queue_templates(&app, &bases, &tenant, &key, 120, 120).await;
+    wait_all_sent(&app, &tenant, &key, &ids, Duration::from_secs(90)).await;
+    let throttled = app
+        .sim
+        .control()
+        .requests()
+        .iter()
+        .filter(|r| r.error_code == Some(130_429))
+        .count();
+    assert_eq!(
+        throttled, 0,
+        "the simulator answered 130429 {throttled} times: both processes paced the number"
+    );
+    assert_each_sent_once(&app.sim, &ids);
+    second.shutdown().await;
+    app.shutdown().await;
+}
+
 /// How many of `ids` are still `pending`.
 async fn pending_count(app: &TestApp, tenant: &str, key: &str) -> usize {
     let (_, page) = app

@@ -13,6 +13,15 @@
 //! - SQLite: the same selection with `ROW_NUMBER() OVER (PARTITION BY tenant_id …)`. SQLite has no
 //!   row locks and needs none: it runs one writer at a time, and the statement is atomic.
 //!
+//! Pacing leases (PostgreSQL): a number's throughput is one budget at Meta, so one process paces
+//! it at a time. The claim's first CTE takes the lease (`pacer_owner`, `pacer_until` on the
+//! connection) of each number it picks, only where nobody holds it, it lapsed, or it is already
+//! ours (`FOR UPDATE … SKIP LOCKED`, re-checked by the `UPDATE`), numbers we hold first; messages
+//! are claimed only for the numbers it returned. Before each claim the owner renews its live
+//! leases on numbers that still have pending messages, so a lane busy longer than one round keeps
+//! its number; a crashed process's leases lapse with the same duration as its claims, and a clean
+//! shutdown gives them back at once. SQLite runs one process and ignores leases.
+//!
 //! A partial index on `(tenant_id, next_attempt_at) WHERE status_rank = 0` keeps each tenant's
 //! probe an index range scan however large the message history grows.
 
@@ -22,7 +31,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use wa_domain::{
     ids::{MessageId, PhoneNumberId, TenantId},
-    ports::{ClaimRequest, ClaimedMessage, Outbox, StoreError, TenantBacklog},
+    ports::{ClaimRequest, ClaimedMessage, Outbox, PacerId, StoreError, TenantBacklog},
 };
 
 use crate::{
@@ -97,25 +106,39 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
          whatsapp_messages.attempts, whatsapp_messages.created_at, \
          whatsapp_messages.recipient_phone, whatsapp_messages.customer_bsuid";
     let sql = match backend {
-        DbBackend::Postgres => format!(
-            "UPDATE whatsapp_messages SET claimed_until = {lease} \
-             WHERE id IN ( \
-               SELECT picked.id FROM ( \
-                 SELECT c.tenant_id FROM whatsapp_connections c \
-                 JOIN tenants t ON t.id = c.tenant_id AND t.enabled \
-                 WHERE c.status = 'active' {skip} \
-                 ORDER BY random() \
-               ) owners \
-               CROSS JOIN LATERAL ( \
-                 SELECT m.id FROM whatsapp_messages m \
-                 WHERE m.tenant_id = owners.tenant_id AND {due} \
-                 ORDER BY m.next_attempt_at, m.id \
-                 LIMIT {per_tenant} \
-                 FOR UPDATE OF m SKIP LOCKED \
-               ) picked \
-               LIMIT {limit} \
-             ) {returning}"
-        ),
+        DbBackend::Postgres => {
+            let me = params.bind(Value::Uuid(Some(request.owner.0)));
+            let free = lease_free(&me, &now);
+            format!(
+                "WITH owners AS ( \
+                   UPDATE whatsapp_connections SET pacer_owner = {me}, pacer_until = {lease} \
+                   WHERE {free} AND tenant_id IN ( \
+                     SELECT c.tenant_id FROM whatsapp_connections c \
+                     JOIN tenants t ON t.id = c.tenant_id AND t.enabled \
+                     WHERE c.status = 'active' {skip} AND {free_c} \
+                       AND EXISTS (SELECT 1 FROM whatsapp_messages m \
+                                   WHERE m.tenant_id = c.tenant_id AND {due}) \
+                     ORDER BY (c.pacer_owner IS NOT DISTINCT FROM {me}) DESC, random() \
+                     LIMIT {limit} \
+                     FOR UPDATE OF c SKIP LOCKED \
+                   ) \
+                   RETURNING tenant_id \
+                 ) \
+                 UPDATE whatsapp_messages SET claimed_until = {lease} \
+                 WHERE id IN ( \
+                   SELECT picked.id FROM owners \
+                   CROSS JOIN LATERAL ( \
+                     SELECT m.id FROM whatsapp_messages m \
+                     WHERE m.tenant_id = owners.tenant_id AND {due} \
+                     ORDER BY m.next_attempt_at, m.id \
+                     LIMIT {per_tenant} \
+                     FOR UPDATE OF m SKIP LOCKED \
+                   ) picked \
+                   LIMIT {limit} \
+                 ) {returning}",
+                free_c = free.replace("pacer_", "c.pacer_"),
+            )
+        }
         _ => format!(
             "UPDATE whatsapp_messages SET claimed_until = {lease} \
              WHERE id IN ( \
@@ -135,6 +158,30 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
         ),
     };
     params.statement(&sql)
+}
+
+/// A number this owner may pace: nobody holds it, its lease lapsed, or it is ours.
+fn lease_free(me: &str, now: &str) -> String {
+    format!(
+        "(pacer_owner IS NULL OR pacer_owner = {me} OR pacer_until IS NULL OR pacer_until < {now})"
+    )
+}
+
+/// Renews the owner's live leases on numbers that still have messages in the outbox (claimed
+/// ones included: a lane may hold them longer than one round), so a number stays with the
+/// process pacing it while it has work, and lapses once it has none.
+fn renew_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
+    let mut params = Params::new(backend);
+    let lease = params.bind(timestamp::value(backend, request.lease_until));
+    let now = params.bind(timestamp::value(backend, request.now));
+    let me = params.bind(Value::Uuid(Some(request.owner.0)));
+    params.statement(&format!(
+        "UPDATE whatsapp_connections SET pacer_until = {lease} \
+         WHERE pacer_owner = {me} AND pacer_until >= {now} \
+           AND EXISTS (SELECT 1 FROM whatsapp_messages m \
+                       WHERE m.tenant_id = whatsapp_connections.tenant_id \
+                         AND m.status_rank = 0 AND m.direction = 'outbound')"
+    ))
 }
 
 /// The connection facts a claimed message needs, read once per claim round.
@@ -182,10 +229,16 @@ fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
 #[async_trait]
 impl Outbox for OutboxRows {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<ClaimedMessage>, StoreError> {
+        let backend = self.db.get_database_backend();
+        if backend == DbBackend::Postgres {
+            self.db
+                .execute_raw(renew_statement(backend, request))
+                .await
+                .map_err(classify)?;
+        }
         if request.limit == 0 || request.per_tenant == 0 {
             return Ok(Vec::new());
         }
-        let backend = self.db.get_database_backend();
         let rows = self
             .db
             .query_all_raw(claim_statement(backend, request))
@@ -269,6 +322,22 @@ impl Outbox for OutboxRows {
         let sql = format!(
             "UPDATE whatsapp_messages SET claimed_until = {none} \
              WHERE id = {id} AND tenant_id = {tenant} AND status_rank = 0"
+        );
+        self.db
+            .execute_raw(params.statement(&sql))
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn release_leases(&self, owner: PacerId) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut params = Params::new(backend);
+        let none = params.bind(timestamp::optional(backend, None));
+        let me = params.bind(Value::Uuid(Some(owner.0)));
+        let sql = format!(
+            "UPDATE whatsapp_connections SET pacer_owner = NULL, pacer_until = {none} \
+             WHERE pacer_owner = {me}"
         );
         self.db
             .execute_raw(params.statement(&sql))

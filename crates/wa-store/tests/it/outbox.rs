@@ -1,12 +1,15 @@
 //! The outbox: fair claims across tenants, leases that lapse, held tenants left alone,
-//! rescheduling, and many concurrent claimers never taking a message twice.
+//! rescheduling, many concurrent claimers never taking a message twice, and (PostgreSQL) one
+//! process at a time pacing a number.
 
 use std::collections::HashSet;
 
 use wa_domain::{
     connection::{Connection, ConnectionHealth},
     ids::{MessageId, PhoneNumberId, Recipient, TenantId, WabaId},
-    ports::{ClaimRequest, ConnectionRepository, MessageRepository, Outbox, TenantRepository},
+    ports::{
+        ClaimRequest, ConnectionRepository, MessageRepository, Outbox, PacerId, TenantRepository,
+    },
 };
 
 use crate::{
@@ -21,6 +24,7 @@ on_both_databases!(
     rescheduling_and_releasing_put_a_message_back,
     a_message_that_left_pending_leaves_the_outbox,
     concurrent_claimers_never_take_a_message_twice,
+    a_number_is_paced_by_one_process_at_a_time,
     the_backlog_counts_pending_messages_per_tenant,
 );
 
@@ -60,13 +64,21 @@ async fn tenant_with_messages(
     (tenant, ids)
 }
 
+/// The one process of most tests.
+const ONE_PROCESS: PacerId = PacerId(uuid::Uuid::from_u128(1));
+
 fn request(now_s: i64, limit: u32, per_tenant: u32) -> ClaimRequest {
+    request_by(ONE_PROCESS, now_s, limit, per_tenant)
+}
+
+fn request_by(owner: PacerId, now_s: i64, limit: u32, per_tenant: u32) -> ClaimRequest {
     ClaimRequest {
         now: at(now_s),
         lease_until: at(now_s + 60),
         limit,
         per_tenant,
         skip_tenants: Vec::new(),
+        owner,
     }
 }
 
@@ -229,10 +241,15 @@ async fn concurrent_claimers_never_take_a_message_twice(db: TestDb) {
     let mut workers = Vec::new();
     for _ in 0..8 {
         let outbox = db.outbox();
+        // Each its own process: on PostgreSQL they also contend for the numbers' leases.
+        let owner = PacerId::generate();
         workers.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             loop {
-                let batch = outbox.claim_due(&request(1000, 7, 3)).await.unwrap();
+                let batch = outbox
+                    .claim_due(&request_by(owner, 1000, 7, 3))
+                    .await
+                    .unwrap();
                 if batch.is_empty() {
                     break;
                 }
@@ -251,6 +268,41 @@ async fn concurrent_claimers_never_take_a_message_twice(db: TestDb) {
     }
     assert_eq!(total, all.len());
     assert_eq!(seen, all);
+}
+
+async fn a_number_is_paced_by_one_process_at_a_time(db: TestDb) {
+    let (_, ids) = tenant_with_messages(&db, "100000000000001", 12, 1).await;
+    let outbox = db.outbox();
+    let (x, y) = (PacerId::generate(), PacerId::generate());
+    let claim = |owner, now_s, limit| {
+        let outbox = outbox.clone();
+        async move {
+            outbox
+                .claim_due(&request_by(owner, now_s, limit, limit))
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+
+    assert_eq!(claim(x, 1000, 2).await, 2, "x takes the number");
+    if db.backend == crate::support::Backend::Sqlite {
+        // One process per SQLite database: leases are not used.
+        assert_eq!(claim(y, 1000, 3).await, 3);
+        return;
+    }
+    assert_eq!(claim(y, 1000, 3).await, 0, "x holds the number");
+    assert_eq!(claim(x, 1001, 2).await, 2, "x keeps pacing it");
+    // Renewed while messages wait (x's lease would have lapsed at 1061).
+    assert_eq!(claim(x, 1050, 0).await, 0);
+    assert_eq!(claim(y, 1070, 3).await, 0, "the renewed lease still holds");
+    // x dies: its lease lapses (1110), y takes the number and what x had claimed.
+    assert_eq!(claim(y, 1111, 3).await, 3, "a lapsed lease is taken over");
+    assert_eq!(claim(x, 1112, 3).await, 0, "y holds it now");
+    // A clean shutdown gives the number back at once.
+    outbox.release_leases(y).await.unwrap();
+    // Everything but the 3 that y claimed (until 1171).
+    assert_eq!(claim(x, 1113, 20).await, ids.len() - 3, "x paces the rest");
 }
 
 async fn the_backlog_counts_pending_messages_per_tenant(db: TestDb) {
