@@ -108,17 +108,17 @@ async fn full_signup(backend: Backend) {
     assert_eq!(body["status"], "active");
     assert_eq!(body["step"], "activate");
     assert_eq!(body["templates_synced"], 1, "hello_world is synced");
-    let connection = connection(&app, &tenant, &key).await;
+    let stored = connection(&app, &tenant, &key).await;
     assert_eq!(
-        connection["phone_number_id"],
+        stored["phone_number_id"],
         grant.phone_number_id.as_str()
     );
     assert_eq!(
-        connection["display_phone_number"],
+        stored["display_phone_number"],
         grant.display_phone_number.as_str()
     );
-    assert_eq!(connection["health"], "active");
-    assert!(connection["verified_at"].is_string(), "{connection}");
+    assert_eq!(stored["health"], "active");
+    assert!(stored["verified_at"].is_string(), "{stored}");
     // Meta's side: the WABA is subscribed and the number registered (sends work).
     let (status, sent) = app
         .call(
