@@ -109,10 +109,7 @@ async fn full_signup(backend: Backend) {
     assert_eq!(body["step"], "activate");
     assert_eq!(body["templates_synced"], 1, "hello_world is synced");
     let stored = connection(&app, &tenant, &key).await;
-    assert_eq!(
-        stored["phone_number_id"],
-        grant.phone_number_id.as_str()
-    );
+    assert_eq!(stored["phone_number_id"], grant.phone_number_id.as_str());
     assert_eq!(
         stored["display_phone_number"],
         grant.display_phone_number.as_str()
