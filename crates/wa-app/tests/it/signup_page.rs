@@ -59,17 +59,20 @@ async fn start_driver() -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("chromedriver does not start ({e}); {INSTALL}"));
-    let url = format!("http://127.0.0.1:{port}");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     let http = reqwest::Client::new();
     for _ in 0..100 {
-        if let Ok(response) = http.get(format!("{url}/status")).send().await
+        if let Ok(response) = http.get(format!("{}/status", driver.url)).send().await
             && response.status().is_success()
         {
-            return Driver { child, url };
+            return driver;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("chromedriver never answered on {url}");
+    panic!("chromedriver never answered on {}", driver.url);
 }
 
 /// One WebDriver call; returns `value`.
