@@ -2,6 +2,8 @@
 
 #![allow(clippy::print_stdout)]
 
+mod accounts;
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -60,6 +62,15 @@ pub enum Command {
     Vault(VaultCommand),
     /// Run the whole system against the built-in Cloud API simulator and show what happens.
     Demo(demo::DemoArgs),
+    /// List every WhatsApp connection: health, why it is unhealthy and since when, quality,
+    /// throughput and messaging limit.
+    Connections,
+    /// List a tenant's message templates as synced from Meta.
+    Templates {
+        /// The tenant id.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 /// `wa tenant …`.
@@ -159,6 +170,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(args).await,
+        Command::Connections => accounts::connections(config()?).await,
+        Command::Templates { tenant } => accounts::templates(config()?, &tenant).await,
     }
 }
 

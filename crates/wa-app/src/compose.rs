@@ -75,14 +75,19 @@ impl Adapters {
             ..GraphConfig::default()
         })
         .context("building the Graph API client")?;
+        let graph = Arc::new(graph);
         let ports = Ports {
             tenants: Arc::new(store.tenants()),
             connections: Arc::new(store.connections()),
             messages: Arc::new(store.messages()),
             conversations: Arc::new(store.conversations()),
             vault: vault.clone(),
-            graph: Arc::new(graph),
+            graph: graph.clone(),
             clock,
+            account: graph,
+            signups: Arc::new(store.signups()),
+            templates: Arc::new(store.templates()),
+            directory: Arc::new(store.connection_directory()),
         };
         let api_keys: Arc<dyn ApiKeyStore> = Arc::new(StoreApiKeys(store.clone()));
         let inbox: Arc<dyn WebhookInbox> = Arc::new(StoreInbox(store.clone()));
@@ -131,6 +136,13 @@ pub fn build_state(
         delivery,
         metrics: telemetry::init_metrics(),
         readiness: Arc::new(StoreReadiness(adapters.store.clone())),
+        signup_page: Arc::new(crate::http::signup::SignupPageSettings {
+            sdk_url: config.signup_sdk_url.clone(),
+            app_id: config.meta_app_id.clone(),
+            config_id: config.signup_config_id.clone(),
+            graph_version: config.graph_api_version.clone(),
+            token_key: crate::http::signup::page_token_key(config.admin_token.as_ref()),
+        }),
     };
     Ok((state, delivery_task))
 }

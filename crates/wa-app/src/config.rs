@@ -72,6 +72,13 @@ pub struct Config {
     pub delivery: crate::workers::delivery::DeliverySettings,
     /// `WA_INBOX_WORKERS`: webhook bodies processed in parallel (default 4).
     pub inbox_workers: usize,
+    /// `WA_HEALTH_CHECK_INTERVAL_SECONDS`: how often every connection is checked against Meta
+    /// (default 300), the checks spread evenly over the interval.
+    pub health_check_interval: std::time::Duration,
+    /// `WA_SIGNUP_SDK_URL`: where the signup page loads Meta's JavaScript SDK from.
+    pub signup_sdk_url: String,
+    /// `WA_SIGNUP_CONFIG_ID`: the Embedded Signup configuration id (Facebook Login for Business).
+    pub signup_config_id: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -97,12 +104,15 @@ impl fmt::Debug for Config {
             .field("admin_token", &set(self.admin_token.is_some()))
             .field("delivery", &self.delivery)
             .field("inbox_workers", &self.inbox_workers)
+            .field("health_check_interval", &self.health_check_interval)
+            .field("signup_sdk_url", &self.signup_sdk_url)
+            .field("signup_config_id", &self.signup_config_id)
             .finish()
     }
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 19] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -119,7 +129,13 @@ pub const VARIABLES: [&str; 16] = [
     "WA_OUTBOX_MAX_ATTEMPTS",
     "WA_OUTBOX_MAX_AGE_HOURS",
     "WA_INBOX_WORKERS",
+    "WA_HEALTH_CHECK_INTERVAL_SECONDS",
+    "WA_SIGNUP_SDK_URL",
+    "WA_SIGNUP_CONFIG_ID",
 ];
+
+/// Where Meta serves its JavaScript SDK (the signup page's default).
+pub const META_SDK_URL: &str = "https://connect.facebook.net/en_US/sdk.js";
 
 impl Config {
     /// Reads the process environment, over the file when one is given.
@@ -240,7 +256,34 @@ impl Config {
             Some(v) => parse_count("WA_INBOX_WORKERS", &v, 1, 64)? as usize,
             None => 4,
         };
+        let health_check_interval = std::time::Duration::from_secs(u64::from(
+            match get("WA_HEALTH_CHECK_INTERVAL_SECONDS") {
+                Some(v) => parse_count("WA_HEALTH_CHECK_INTERVAL_SECONDS", &v, 1, 86_400)?,
+                None => 300,
+            },
+        ));
+        let signup_sdk_url = get("WA_SIGNUP_SDK_URL").unwrap_or_else(|| META_SDK_URL.to_owned());
+        if !(signup_sdk_url.starts_with("https://") || signup_sdk_url.starts_with("http://")) {
+            return Err(ConfigError::new(
+                "WA_SIGNUP_SDK_URL",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        let signup_config_id = get("WA_SIGNUP_CONFIG_ID");
+        if let Some(id) = &signup_config_id
+            && !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(ConfigError::new(
+                "WA_SIGNUP_CONFIG_ID",
+                "must be the configuration id (letters, digits, - and _)",
+            ));
+        }
         Ok(Self {
+            health_check_interval,
+            signup_sdk_url,
+            signup_config_id,
             delivery,
             inbox_workers,
             database_url,

@@ -53,6 +53,12 @@ pub async fn start(config: Config) -> Result<RunningServer> {
             cancel.clone(),
         ));
     }
+    tasks.push(workers::health::spawn(
+        state.ports.clone(),
+        state.delivery.clone(),
+        config.health_check_interval,
+        cancel.clone(),
+    ));
     state.delivery.wake();
 
     let api_listener = TcpListener::bind(config.listen)

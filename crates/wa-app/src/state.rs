@@ -36,6 +36,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Answers `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// What the signup page needs.
+    pub signup_page: Arc<crate::http::signup::SignupPageSettings>,
 }
 
 /// Whether the service can do its work (the database answers).

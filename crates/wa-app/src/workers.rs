@@ -4,5 +4,7 @@
 //! flight finish, so a graceful shutdown loses nothing (and a crash loses nothing either: a
 //! pending message is found again at start, a claimed webhook's lease runs out).
 
+pub mod account_events;
 pub mod delivery;
+pub mod health;
 pub mod inbox;

@@ -629,3 +629,160 @@ impl Clock for SystemClock {
         OffsetDateTime::now_utc()
     }
 }
+
+/// Embedded Signup progress, one row per tenant (see [`crate::onboarding`]).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait SignupRepository: Send + Sync + 'static {
+    /// The tenant's signup progress, or `None` before its first signup.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn get(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<crate::onboarding::SignupState>, StoreError>;
+
+    /// Stores the progress, replacing the tenant's previous row.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant does not exist.
+    async fn save(&self, state: &crate::onboarding::SignupState) -> Result<(), StoreError>;
+}
+
+/// Tenants' message templates as synced from Meta.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait TemplateRepository: Send + Sync + 'static {
+    /// Replaces the tenant's templates with a fresh copy of its WABA's (templates no longer at
+    /// Meta are deleted); returns how many are stored.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant does not exist.
+    async fn replace_all(
+        &self,
+        tenant: TenantId,
+        templates: &[crate::template_catalog::SyncedTemplate],
+    ) -> Result<usize, StoreError>;
+
+    /// The tenant's templates of one name, every language.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn find_by_name(
+        &self,
+        tenant: TenantId,
+        name: &str,
+    ) -> Result<Vec<crate::template_catalog::SyncedTemplate>, StoreError>;
+
+    /// Every template of the tenant, by name then language.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn list(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<crate::template_catalog::SyncedTemplate>, StoreError>;
+
+    /// When the tenant's templates were last synced; `None` if they never were.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn last_synced(&self, tenant: TenantId) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// Sets the status of the template matched by Meta's id, else by name and language; returns
+    /// whether one matched.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn set_status(
+        &self,
+        tenant: TenantId,
+        change: &crate::template_catalog::TemplateStatusChange,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Connections across tenants, for the health worker and for webhooks addressed to a WABA.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ConnectionDirectory: Send + Sync + 'static {
+    /// Tenants with a connection, in id order after the cursor.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn connected_tenants(
+        &self,
+        after: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<TenantId>, StoreError>;
+
+    /// The tenant whose connection uses this WABA (how account webhooks find their tenant).
+    /// Not tenant-scoped by nature.
+    ///
+    /// # Errors
+    /// Only storage failures; an unknown WABA is `Ok(None)`.
+    async fn tenant_for_waba(
+        &self,
+        waba_id: &crate::ids::WabaId,
+    ) -> Result<Option<TenantId>, StoreError>;
+}
+
+/// Meta's account and onboarding calls (cloud-api.md §6).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AccountGateway: Send + Sync + 'static {
+    /// Exchanges an Embedded Signup code for the business token.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn exchange_code(
+        &self,
+        code: &SecretString,
+    ) -> Result<crate::onboarding::ExchangedToken, GraphError>;
+
+    /// What Meta says about a business token, including the WABAs shared with the app.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn debug_token(
+        &self,
+        token: &SecretString,
+    ) -> Result<crate::onboarding::TokenGrant, GraphError>;
+
+    /// The business numbers of a WABA.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn phone_numbers(
+        &self,
+        token: &SecretString,
+        waba_id: &crate::ids::WabaId,
+    ) -> Result<Vec<crate::onboarding::BusinessNumber>, GraphError>;
+
+    /// Subscribes the app to a WABA's webhooks.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn subscribe_app(
+        &self,
+        token: &SecretString,
+        waba_id: &crate::ids::WabaId,
+    ) -> Result<(), GraphError>;
+
+    /// Registers the number on the Cloud API with its two-step PIN.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn register_number(&self, sender: &Sender, pin: &SecretString) -> Result<(), GraphError>;
+
+    /// Every message template of a WABA, read into our form.
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn message_templates(
+        &self,
+        token: &SecretString,
+        waba_id: &crate::ids::WabaId,
+    ) -> Result<Vec<crate::template_catalog::SyncedTemplate>, GraphError>;
+}

@@ -7,14 +7,18 @@
 use std::sync::Arc;
 
 use crate::ports::{
-    Clock, ConnectionRepository, ConversationRepository, CredentialVault, GraphGateway,
-    MessageRepository, TenantRepository,
+    AccountGateway, Clock, ConnectionDirectory, ConnectionRepository, ConversationRepository,
+    CredentialVault, GraphGateway, MessageRepository, SignupRepository, TemplateRepository,
+    TenantRepository,
 };
 
 pub mod connect;
+pub mod health;
 pub mod inbound;
 pub mod send;
+pub mod signup;
 pub mod status;
+pub mod templates;
 pub mod window;
 
 /// The adapters a use case may call.
@@ -34,6 +38,14 @@ pub struct Ports {
     pub graph: Arc<dyn GraphGateway>,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Meta's account and onboarding calls.
+    pub account: Arc<dyn AccountGateway>,
+    /// Embedded Signup progress.
+    pub signups: Arc<dyn SignupRepository>,
+    /// Synced message templates.
+    pub templates: Arc<dyn TemplateRepository>,
+    /// Connections across tenants.
+    pub directory: Arc<dyn ConnectionDirectory>,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! code through [`classify_meta_code`](wa_domain::error_class::classify_meta_code), so a caller
 //! acts on the class and never sees a `reqwest` type. Tokens never appear in errors or logs.
 
+mod account_gateway;
 pub mod client;
 mod convert;
 mod gateway;

@@ -344,6 +344,20 @@ pub struct Faults {
     pub latency_jitter_ms: u64,
     /// An outage of every Graph call.
     pub outage: Option<Outage>,
+    /// Onboarding calls that fail with a Meta error until cleared (Embedded Signup's steps).
+    pub step_errors: Vec<StepError>,
+}
+
+/// An onboarding call answered with a Meta error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepError {
+    /// Which call: `exchange_code` (`GET /oauth/access_token`), `debug_token`,
+    /// `phone_numbers` (`GET /{waba}/phone_numbers`), `subscribe` (`POST /{waba}/subscribed_apps`),
+    /// `register` (`POST /{number}/register`), `number` (`GET /{number}`) or `templates`
+    /// (`GET /{waba}/message_templates`).
+    pub step: String,
+    /// The Graph error code answered (190 answers as an invalid token).
+    pub code: u32,
 }
 
 /// One Graph error code answered with some probability.

@@ -2,6 +2,8 @@
 //! faults, move time, and inspect what the simulator received and sent. The control API
 //! (`/_sim/...`) calls exactly these methods.
 
+pub(crate) mod account;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;

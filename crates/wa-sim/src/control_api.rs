@@ -20,6 +20,9 @@
 //! | `GET /_sim/requests`, `/messages`, `/reads`, `/webhooks` | what was received and sent (`?since=N` on requests and webhooks) |
 //! | `GET /_sim/totals` | [`crate::Totals`]: requests and webhook POSTs since start |
 //! | `POST /_sim/reset` | back to the initial scenario |
+//! | `POST /_sim/templates/status`, `/numbers/quality`, `/numbers/deregister`, `/account_update` | account changes and their webhooks (see `control_api/account.rs`) |
+
+mod account;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +84,7 @@ pub(crate) fn routes() -> Router<Arc<Sim>> {
         .route("/webhooks", get(webhooks))
         .route("/totals", get(totals))
         .route("/reset", post(reset))
+        .merge(account::routes())
 }
 
 async fn numbers(State(sim): SimState) -> Response {

@@ -178,6 +178,11 @@ fn dispatch(
     faults: Option<&ActiveFaults>,
 ) -> Result<Response, GraphError> {
     let verb = method.as_str().to_ascii_lowercase();
+    if let Some(faults) = faults
+        && let Some(error) = step_error(call, method, segments, &faults.config.step_errors)
+    {
+        return Err(error);
+    }
     match (method.as_str(), segments) {
         ("GET", ["oauth", "access_token"]) => account::oauth_exchange(call),
         ("GET", ["debug_token"]) => account::debug_token(call),
@@ -193,6 +198,36 @@ fn dispatch(
         (_, [id, ..]) => Err(GraphError::unknown_object(&verb, id)),
         (_, []) => Err(GraphError::graph_method("Unknown path components")),
     }
+}
+
+/// The configured error for an onboarding call, if one matches.
+fn step_error(
+    call: &Call<'_>,
+    method: &Method,
+    segments: &[&str],
+    errors: &[crate::config::StepError],
+) -> Option<GraphError> {
+    if errors.is_empty() {
+        return None;
+    }
+    let step = match (method.as_str(), segments) {
+        ("GET", ["oauth", "access_token"]) => "exchange_code",
+        ("GET", ["debug_token"]) => "debug_token",
+        ("GET", [_, "phone_numbers"]) => "phone_numbers",
+        ("POST", [_, "subscribed_apps"]) => "subscribe",
+        ("POST", [_, "register"]) => "register",
+        ("GET", [_, "message_templates"]) => "templates",
+        ("GET", [id]) if call.sim.number(id).is_some() => "number",
+        _ => return None,
+    };
+    let fault = errors.iter().find(|fault| fault.step == step)?;
+    Some(match fault.code {
+        190 => GraphError::invalid_token(
+            "Error validating access token: The session has been invalidated.",
+            Some(460),
+        ),
+        code => GraphError::whatsapp(code, format!("simulated failure of {step}")),
+    })
 }
 
 /// Applies an outage or latency; returns an answer when the call must not go on.

@@ -115,6 +115,7 @@ mod inbound;
 mod media;
 mod records;
 mod rng;
+mod sdk;
 mod send;
 mod server;
 mod shape;
@@ -125,9 +126,10 @@ mod webhook;
 pub use ascii_json::to_ascii_json;
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use config::{
-    ErrorRate, Faults, Limits, NumberConfig, Outage, OutageMode, SimConfig, TemplateConfig,
-    WebhookBehaviour, WindowErrorMode,
+    ErrorRate, Faults, Limits, NumberConfig, Outage, OutageMode, SimConfig, StepError,
+    TemplateConfig, WebhookBehaviour, WindowErrorMode,
 };
+pub use control::account::QualityChange;
 pub use control::{ControlError, SignupGrant, SignupRequest, SimControl};
 pub use inbound::{
     CustomerRef, InboundContent, InboundContext, InboundMedia, InboundRequest, InboundResult,

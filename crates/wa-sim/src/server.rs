@@ -285,6 +285,8 @@ fn graph_router(sim: Arc<Sim>, with_control: bool) -> Router {
     }
     router
         .route("/whatsapp_business/attachments/", get(media::download))
+        .route("/sdk.js", get(crate::sdk::script))
+        .route("/sdk/session", get(crate::sdk::session))
         .fallback(graph::entry)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(sim)

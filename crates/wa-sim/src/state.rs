@@ -326,6 +326,7 @@ impl ActiveFaults {
             && self.config.error_rates.is_empty()
             && self.config.latency_ms == 0
             && self.config.latency_jitter_ms == 0
+            && self.config.step_errors.is_empty()
     }
 }
 

@@ -34,6 +34,7 @@ pub use repo::{
     conversation::SqlConversations,
     credential::{CredentialRow, CredentialRows},
     message::SqlMessages,
+    onboarding::{SqlConnectionDirectory, SqlSignups, SqlTemplates},
     outbox::OutboxRows,
     tenant::SqlTenants,
 };

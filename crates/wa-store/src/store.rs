@@ -143,6 +143,21 @@ impl Store {
         crate::repo::app_tables::ping(&self.db).await
     }
 
+    /// Embedded Signup progress.
+    pub fn signups(&self) -> crate::SqlSignups {
+        crate::SqlSignups::new(self.db.clone())
+    }
+
+    /// Synced message templates.
+    pub fn templates(&self) -> crate::SqlTemplates {
+        crate::SqlTemplates::new(self.db.clone())
+    }
+
+    /// Connections across tenants (the health worker, account webhooks).
+    pub fn connection_directory(&self) -> crate::SqlConnectionDirectory {
+        crate::SqlConnectionDirectory::new(self.db.clone())
+    }
+
     /// Sealed credentials, for `wa-vault`.
     pub fn credentials(&self) -> CredentialRows {
         CredentialRows::new(self.db.clone())

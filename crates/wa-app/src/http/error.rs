@@ -30,7 +30,8 @@ pub struct ApiError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable machine code: `invalid_input`, `unauthorized`, `forbidden`, `not_found`,
-    /// `tenant_disabled`, `connection_not_active`, `window_closed`, `unavailable`, `internal`.
+    /// `tenant_disabled`, `connection_not_active`, `window_closed`, `template_mismatch`,
+    /// `meta_error`, `unavailable`, `internal`.
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
@@ -93,6 +94,11 @@ impl ApiError {
     /// 409.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 502: Meta refused or could not be reached.
+    pub fn bad_gateway(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_GATEWAY, "meta_error", message)
     }
 
     /// 503: the database (or another dependency) is down.
@@ -207,6 +213,11 @@ impl From<SendError> for ApiError {
                 error.closed_at = closed.closed_at;
                 error
             }
+            SendError::TemplateMismatch(mismatch) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "template_mismatch",
+                mismatch.to_string(),
+            ),
             SendError::Vault(vault) => vault.into(),
             SendError::Store(store) => store.into(),
         }

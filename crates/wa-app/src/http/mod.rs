@@ -12,6 +12,8 @@ pub mod error;
 pub mod health;
 pub mod messages;
 pub mod openapi;
+pub mod signup;
+pub mod templates;
 pub mod tenants;
 pub mod webhooks;
 
@@ -47,6 +49,17 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/v1/tenants/{tenant_id}/connection/verify",
             post(connection::verify),
+        )
+        .route("/v1/tenants/{tenant_id}/signup", post(signup::run))
+        .route("/v1/tenants/{tenant_id}/signup/page", get(signup::page))
+        .route(
+            "/v1/tenants/{tenant_id}/signup/page-link",
+            post(signup::page_link),
+        )
+        .route("/v1/tenants/{tenant_id}/templates", get(templates::list))
+        .route(
+            "/v1/tenants/{tenant_id}/templates/sync",
+            post(templates::sync),
         )
         .route(
             "/v1/tenants/{tenant_id}/messages",

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::http::{connection, conversations, dto, error, messages, tenants};
+use crate::http::{connection, conversations, dto, error, messages, signup, templates, tenants};
 
 /// The document.
 #[derive(OpenApi)]
@@ -17,12 +17,15 @@ use crate::http::{connection, conversations, dto, error, messages, tenants};
         connection::put, connection::get, connection::verify,
         messages::send, messages::get, messages::list,
         conversations::window, conversations::list_open,
+        signup::run, signup::page_link, templates::list, templates::sync,
     ),
     components(schemas(
         dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
         dto::ConnectBody, dto::ConnectionView, dto::SendBody, dto::MessageView, dto::MessageList,
         dto::CustomerView, dto::FailureView, dto::TimestampsView, dto::PricingView, dto::WindowView, dto::WindowList,
         error::ErrorBody,
+        signup::SignupBody, signup::SignupView, signup::SignupFailureBody, signup::PageLink,
+        templates::TemplateView, templates::TemplateList,
     )),
     modifiers(&SecuritySchemes),
 )]
@@ -37,6 +40,12 @@ impl Modify for SecuritySchemes {
             || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("admin", bearer());
         components.add_security_scheme("tenant_key", bearer());
+        components.add_security_scheme(
+            "signup_page_token",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::new("X-WA-Signup-Token"),
+            )),
+        );
     }
 }
 

@@ -128,5 +128,6 @@ async fn process(ports: &Ports, item: &InboxItem) -> Result<(), StoreError> {
                 "Meta reported an error for the number");
         }
     }
+    crate::workers::account_events::apply(ports, &batch.account_events).await?;
     Ok(())
 }

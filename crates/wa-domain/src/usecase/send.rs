@@ -51,6 +51,9 @@ pub enum SendError {
     /// No such message for this tenant.
     #[error("message not found")]
     MessageNotFound,
+    /// A template message that does not fit the tenant's synced template.
+    #[error(transparent)]
+    TemplateMismatch(#[from] crate::template_catalog::TemplateMismatch),
     /// The vault could not provide the token.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -98,6 +101,13 @@ pub async fn enqueue(
     require_sendable(ports, tenant_id).await?;
     let now = ports.clock.now();
     check_window(ports, tenant_id, &message, now).await?;
+    match super::templates::check_template_message(ports, tenant_id, &message.content).await {
+        Ok(()) => {}
+        Err(super::templates::TemplateCheckError::Mismatch(mismatch)) => {
+            return Err(mismatch.into());
+        }
+        Err(super::templates::TemplateCheckError::Store(store)) => return Err(store.into()),
+    }
     let new = NewOutbound {
         id: MessageId::generate(),
         tenant_id,

@@ -13,8 +13,9 @@ use crate::{
     ids::{PhoneNumber, PhoneNumberId, Recipient, TenantId, WabaId},
     message::OutboundMessage,
     ports::{
-        Clock, MockConnectionRepository, MockConversationRepository, MockCredentialVault,
-        MockGraphGateway, MockMessageRepository, MockTenantRepository,
+        Clock, MockAccountGateway, MockConnectionDirectory, MockConnectionRepository,
+        MockConversationRepository, MockCredentialVault, MockGraphGateway, MockMessageRepository,
+        MockSignupRepository, MockTemplateRepository, MockTenantRepository,
     },
     tenant::Tenant,
     window::Window,
@@ -44,6 +45,10 @@ pub(crate) struct Mocks {
     pub(crate) conversations: MockConversationRepository,
     pub(crate) vault: MockCredentialVault,
     pub(crate) graph: MockGraphGateway,
+    pub(crate) account: MockAccountGateway,
+    pub(crate) signups: MockSignupRepository,
+    pub(crate) templates: MockTemplateRepository,
+    pub(crate) directory: MockConnectionDirectory,
 }
 
 impl Mocks {
@@ -56,6 +61,10 @@ impl Mocks {
             vault: Arc::new(self.vault),
             graph: Arc::new(self.graph),
             clock: Arc::new(FixedClock(NOW)),
+            account: Arc::new(self.account),
+            signups: Arc::new(self.signups),
+            templates: Arc::new(self.templates),
+            directory: Arc::new(self.directory),
         }
     }
 

@@ -21,8 +21,16 @@ struct Entry<'a> {
 
 #[derive(Serialize)]
 struct Change<'a> {
-    value: ChangeValue<'a>,
+    value: ChangeBody<'a>,
     field: &'static str,
+}
+
+/// A messages change, or another field's value as given.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ChangeBody<'a> {
+    Messages(ChangeValue<'a>),
+    Raw(&'a Value),
 }
 
 #[derive(Serialize)]
@@ -59,17 +67,27 @@ pub(crate) fn envelope_body(updates: &[&Update]) -> Vec<u8> {
             }
         };
         let changes = &mut entries[entry_at].changes;
+        if let UpdateKind::Field { field, value } = &update.kind {
+            changes.push(Change {
+                value: ChangeBody::Raw(value),
+                field,
+            });
+            continue;
+        }
         let is_status = matches!(update.kind, UpdateKind::Status { .. });
-        let change_at = changes.iter().position(|c| {
+        let change_at = changes.iter().position(|c| match &c.value {
             // Every existing change holds at least one item, so this tells its kind.
-            c.value.metadata.phone_number_id == update.phone_number_id
-                && c.value.statuses.is_empty() != is_status
+            ChangeBody::Messages(value) => {
+                value.metadata.phone_number_id == update.phone_number_id
+                    && value.statuses.is_empty() != is_status
+            }
+            ChangeBody::Raw(_) => false,
         });
         let change_at = match change_at {
             Some(at) => at,
             None => {
                 changes.push(Change {
-                    value: ChangeValue {
+                    value: ChangeBody::Messages(ChangeValue {
                         messaging_product: "whatsapp",
                         metadata: Metadata {
                             display_phone_number: &update.display_digits,
@@ -78,13 +96,15 @@ pub(crate) fn envelope_body(updates: &[&Update]) -> Vec<u8> {
                         contacts: Vec::new(),
                         messages: Vec::new(),
                         statuses: Vec::new(),
-                    },
+                    }),
                     field: "messages",
                 });
                 changes.len() - 1
             }
         };
-        let value = &mut changes[change_at].value;
+        let ChangeBody::Messages(value) = &mut changes[change_at].value else {
+            continue;
+        };
         let contact = match &update.kind {
             UpdateKind::Status { status, contact } => {
                 value.statuses.push(status);
@@ -94,6 +114,7 @@ pub(crate) fn envelope_body(updates: &[&Update]) -> Vec<u8> {
                 value.messages.push(message);
                 contact
             }
+            UpdateKind::Field { .. } => continue,
         };
         if let Some(contact) = contact
             && !value

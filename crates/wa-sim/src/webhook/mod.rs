@@ -39,6 +39,9 @@ pub(crate) enum UpdateKind {
         message: Value,
         contact: Option<Value>,
     },
+    /// A change of another field (`message_template_status_update`, `account_update`,
+    /// `phone_number_quality_update`, …): its own change, with `value` as given.
+    Field { field: &'static str, value: Value },
 }
 
 /// Work for the dispatcher.

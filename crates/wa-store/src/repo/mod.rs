@@ -11,6 +11,7 @@ pub(crate) mod connection;
 pub(crate) mod conversation;
 pub(crate) mod credential;
 pub(crate) mod message;
+pub(crate) mod onboarding;
 pub(crate) mod outbox;
 pub(crate) mod status_batch;
 pub(crate) mod tenant;

@@ -17,6 +17,7 @@ mod inbound;
 mod isolation;
 mod messages;
 mod migrations;
+mod onboarding;
 mod outbox;
 mod setup;
 mod statuses;

@@ -125,7 +125,12 @@ async fn enqueue_lets_a_template_through_a_closed_window_without_looking_at_it()
     let mut mocks = Mocks::default()
         .with_tenant(tenant, true)
         .with_connection(tenant, ConnectionHealth::Active);
-    // No window expectation: a template never needs one.
+    // No window expectation: a template never needs one. Templates never synced: it passes.
+    mocks
+        .templates
+        .expect_last_synced()
+        .times(1)
+        .returning(|_| Ok(None));
     mocks
         .messages
         .expect_insert_outbound()
@@ -571,4 +576,51 @@ fn rate_limit_scope_is_kept_in_the_class() {
             scope: RateLimitScope::RecipientPair
         }
     );
+}
+
+#[tokio::test]
+async fn enqueue_refuses_a_paused_template_naming_its_status() {
+    use crate::{
+        content::{OutboundContent, Template},
+        ids::{LanguageCode, TemplateName, WabaId},
+        template_catalog::{SyncedTemplate, TemplateMismatch, TemplateSpec},
+    };
+    let tenant = TenantId::generate();
+    let mut mocks = Mocks::default()
+        .with_tenant(tenant, true)
+        .with_connection(tenant, ConnectionHealth::Active);
+    mocks
+        .templates
+        .expect_last_synced()
+        .returning(|_| Ok(Some(NOW)));
+    mocks
+        .templates
+        .expect_find_by_name()
+        .withf(move |t, name| *t == tenant && name == "hello_world")
+        .returning(|_, _| {
+            Ok(vec![SyncedTemplate {
+                waba_id: WabaId::parse("102290129340398").unwrap(),
+                meta_id: Some("1".to_owned()),
+                name: "hello_world".to_owned(),
+                language: "en_US".to_owned(),
+                category: None,
+                status: "PAUSED".to_owned(),
+                spec: TemplateSpec::default(),
+                components_json: None,
+                synced_at: NOW,
+            }])
+        });
+    // No insert expectation: nothing is stored.
+    let mut message = text_message("unused");
+    message.content = OutboundContent::Template(Template::without_parameters(
+        TemplateName::parse("hello_world").unwrap(),
+        LanguageCode::parse("en_US").unwrap(),
+    ));
+    let err = enqueue(&mocks.into_ports(), tenant, message, None)
+        .await
+        .unwrap_err();
+    let SendError::TemplateMismatch(TemplateMismatch::NotApproved { status, .. }) = err else {
+        panic!("expected NotApproved, got {err:?}")
+    };
+    assert_eq!(status, "PAUSED");
 }

@@ -1,0 +1,131 @@
+//! Message templates: syncing a tenant's WABA templates from Meta, applying Meta's template
+//! status webhooks, and the check of a template message before it is queued.
+//!
+//! When the tenant's templates were never synced, a template message passes the check (Meta
+//! still checks it): a tenant connected before templates were synced, or whose sync has not run
+//! yet, is not blocked. Once one sync succeeded, the synced copy is the reference.
+
+use crate::{
+    content::{OutboundContent, Template},
+    credential::CredentialKind,
+    graph::GraphError,
+    ids::TenantId,
+    ports::{StoreError, VaultError},
+    template_catalog::{SyncedTemplate, TemplateMismatch, TemplateStatusChange, check_message},
+};
+
+use super::Ports;
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateSyncError {
+    /// The tenant has no connection (no WABA to read).
+    #[error("tenant has no WhatsApp connection")]
+    NotConnected,
+    /// Meta refused or could not be reached.
+    #[error("reading the templates from Meta failed: {0}")]
+    Graph(#[from] GraphError),
+    /// The vault failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads every template of the tenant's WABA from Meta and replaces the stored copy; returns how
+/// many are stored.
+///
+/// # Errors
+/// [`TemplateSyncError::NotConnected`], or Meta, vault and store failures (nothing changes then).
+pub async fn sync_templates(
+    ports: &Ports,
+    tenant_id: TenantId,
+) -> Result<usize, TemplateSyncError> {
+    let connection = ports
+        .connections
+        .get(tenant_id)
+        .await?
+        .ok_or(TemplateSyncError::NotConnected)?;
+    let token = ports
+        .vault
+        .get(tenant_id, CredentialKind::AccessToken)
+        .await?;
+    let now = ports.clock.now();
+    let mut templates = ports
+        .account
+        .message_templates(&token, &connection.waba_id)
+        .await?;
+    for template in &mut templates {
+        template.synced_at = now;
+    }
+    Ok(ports.templates.replace_all(tenant_id, &templates).await?)
+}
+
+/// Applies a `message_template_status_update` webhook; returns whether a stored template matched.
+///
+/// # Errors
+/// Only store failures.
+pub async fn apply_template_status(
+    ports: &Ports,
+    tenant_id: TenantId,
+    change: &TemplateStatusChange,
+) -> Result<bool, StoreError> {
+    let now = ports.clock.now();
+    // events: template.status
+    ports.templates.set_status(tenant_id, change, now).await
+}
+
+/// The tenant's synced templates.
+///
+/// # Errors
+/// Only store failures.
+pub async fn list_templates(
+    ports: &Ports,
+    tenant_id: TenantId,
+) -> Result<Vec<SyncedTemplate>, StoreError> {
+    ports.templates.list(tenant_id).await
+}
+
+/// Checks a template message against the tenant's synced templates (a non-template content
+/// passes). Passes when the tenant's templates were never synced (see the module doc).
+///
+/// # Errors
+/// [`TemplateCheckError::Mismatch`] naming the mismatch, or a store failure.
+pub async fn check_template_message(
+    ports: &Ports,
+    tenant_id: TenantId,
+    content: &OutboundContent,
+) -> Result<(), TemplateCheckError> {
+    let OutboundContent::Template(template) = content else {
+        return Ok(());
+    };
+    check_template(ports, tenant_id, template).await
+}
+
+async fn check_template(
+    ports: &Ports,
+    tenant_id: TenantId,
+    template: &Template,
+) -> Result<(), TemplateCheckError> {
+    if ports.templates.last_synced(tenant_id).await?.is_none() {
+        return Ok(());
+    }
+    let same_name = ports
+        .templates
+        .find_by_name(tenant_id, template.name().as_str())
+        .await?;
+    check_message(template, &same_name)?;
+    Ok(())
+}
+
+/// Why a template message was refused before it was queued.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateCheckError {
+    /// It does not fit the synced template.
+    #[error(transparent)]
+    Mismatch(#[from] TemplateMismatch),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
