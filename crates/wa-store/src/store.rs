@@ -135,6 +135,11 @@ impl Store {
         crate::WebhookInboxRows::new(self.db.clone())
     }
 
+    /// The tenants' event logs.
+    pub fn events(&self) -> crate::SqlEvents {
+        crate::SqlEvents::new(self.db.clone())
+    }
+
     /// Whether the database answers.
     ///
     /// # Errors

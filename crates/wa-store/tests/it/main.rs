@@ -12,6 +12,7 @@ mod support;
 mod app_tables;
 mod conversations;
 mod credentials;
+mod events;
 mod errors;
 mod inbound;
 mod isolation;
