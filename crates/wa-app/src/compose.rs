@@ -22,6 +22,7 @@ use wa_vault::{Keyring, SqlCredentials, Vault};
 
 use crate::{
     config::Config,
+    event_feed::EventFeed,
     state::{AppState, Readiness},
     stores::{ApiKeyStore, InboxItem, WebhookInbox},
     telemetry, workers,
@@ -114,10 +115,12 @@ pub fn build_state(
             .map(|s| s.expose_secret().as_bytes().to_vec()),
     )
     .map_err(|_| anyhow::anyhow!("configuration: WA_META_APP_SECRET holds no usable secret"))?;
+    let events = EventFeed::new(Arc::new(adapters.store.events()), cancel.clone());
     let (delivery, delivery_task) = workers::delivery::spawn(
         adapters.ports.clone(),
         adapters.outbox.clone(),
         config.delivery.clone(),
+        events.clone(),
         cancel,
     );
     let state = AppState {
@@ -131,6 +134,7 @@ pub fn build_state(
         delivery,
         metrics: telemetry::init_metrics(),
         readiness: Arc::new(StoreReadiness(adapters.store.clone())),
+        events,
     };
     Ok((state, delivery_task))
 }

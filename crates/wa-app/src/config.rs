@@ -72,6 +72,12 @@ pub struct Config {
     pub delivery: crate::workers::delivery::DeliverySettings,
     /// `WA_INBOX_WORKERS`: webhook bodies processed in parallel (default 4).
     pub inbox_workers: usize,
+    /// `WA_EVENTS_RETENTION_HOURS`: how long events are kept before they are pruned (default
+    /// 168, seven days).
+    pub events_retention: time::Duration,
+    /// `WA_WINDOW_CLOSING_LEAD_MINUTES`: how long before a window closes `window.closing` is
+    /// written (default 60).
+    pub window_closing_lead: time::Duration,
 }
 
 impl fmt::Debug for Config {
@@ -97,12 +103,14 @@ impl fmt::Debug for Config {
             .field("admin_token", &set(self.admin_token.is_some()))
             .field("delivery", &self.delivery)
             .field("inbox_workers", &self.inbox_workers)
+            .field("events_retention", &self.events_retention)
+            .field("window_closing_lead", &self.window_closing_lead)
             .finish()
     }
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 18] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -119,6 +127,8 @@ pub const VARIABLES: [&str; 16] = [
     "WA_OUTBOX_MAX_ATTEMPTS",
     "WA_OUTBOX_MAX_AGE_HOURS",
     "WA_INBOX_WORKERS",
+    "WA_EVENTS_RETENTION_HOURS",
+    "WA_WINDOW_CLOSING_LEAD_MINUTES",
 ];
 
 impl Config {
@@ -240,9 +250,29 @@ impl Config {
             Some(v) => parse_count("WA_INBOX_WORKERS", &v, 1, 64)? as usize,
             None => 4,
         };
+        let events_retention = match get("WA_EVENTS_RETENTION_HOURS") {
+            Some(v) => time::Duration::hours(i64::from(parse_count(
+                "WA_EVENTS_RETENTION_HOURS",
+                &v,
+                1,
+                24 * 3650,
+            )?)),
+            None => time::Duration::days(7),
+        };
+        let window_closing_lead = match get("WA_WINDOW_CLOSING_LEAD_MINUTES") {
+            Some(v) => time::Duration::minutes(i64::from(parse_count(
+                "WA_WINDOW_CLOSING_LEAD_MINUTES",
+                &v,
+                1,
+                24 * 60 - 1,
+            )?)),
+            None => time::Duration::hours(1),
+        };
         Ok(Self {
             delivery,
             inbox_workers,
+            events_retention,
+            window_closing_lead,
             database_url,
             listen,
             webhook_listen,

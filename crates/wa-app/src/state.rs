@@ -9,6 +9,7 @@ use wa_domain::usecase::Ports;
 use wa_graph::webhook::SignatureVerifier;
 
 use crate::{
+    event_feed::EventFeed,
     stores::{ApiKeyStore, WebhookInbox},
     workers::delivery::DeliveryQueue,
 };
@@ -36,6 +37,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Answers `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// The tenants' event logs, for polls and streams; notified when events were committed.
+    pub events: EventFeed,
 }
 
 /// Whether the service can do its work (the database answers).

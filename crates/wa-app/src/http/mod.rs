@@ -9,6 +9,7 @@ pub mod connection;
 pub mod conversations;
 pub mod dto;
 pub mod error;
+pub mod event_stream;
 pub mod health;
 pub mod messages;
 pub mod openapi;
@@ -73,6 +74,13 @@ pub fn api_router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Added after the timeout layer, so it does not apply: a poll waits up to 30 s and a
+        // stream stays open (both end on shutdown).
+        .route("/v1/tenants/{tenant_id}/events", get(event_stream::poll))
+        .route(
+            "/v1/tenants/{tenant_id}/events/stream",
+            get(event_stream::stream),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::http::{connection, conversations, dto, error, messages, tenants};
+use crate::http::{connection, conversations, dto, error, event_stream, messages, tenants};
 
 /// The document.
 #[derive(OpenApi)]
@@ -17,12 +17,14 @@ use crate::http::{connection, conversations, dto, error, messages, tenants};
         connection::put, connection::get, connection::verify,
         messages::send, messages::get, messages::list,
         conversations::window, conversations::list_open,
+        event_stream::poll, event_stream::stream,
     ),
     components(schemas(
         dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
         dto::ConnectBody, dto::ConnectionView, dto::SendBody, dto::MessageView, dto::MessageList,
         dto::CustomerView, dto::FailureView, dto::TimestampsView, dto::PricingView, dto::WindowView, dto::WindowList,
         error::ErrorBody,
+        event_stream::EventPage, event_stream::EventSchema, event_stream::EventType,
     )),
     modifiers(&SecuritySchemes),
 )]

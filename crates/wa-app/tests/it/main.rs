@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod crash;
 mod delivery;
+mod event_log;
 mod secrets;
 mod support;
 mod surface;
