@@ -121,8 +121,22 @@ pub fn build_state(
         adapters.outbox.clone(),
         config.delivery.clone(),
         events.clone(),
-        cancel,
+        cancel.clone(),
     );
+    let (event_endpoints, event_task) = crate::events::start(
+        adapters.store.event_endpoints(),
+        adapters.vault.clone(),
+        Arc::new(adapters.store.events()),
+        adapters.ports.clock.clone(),
+        config.event_delivery.clone(),
+        cancel,
+    )
+    .context("building the outbound event client")?;
+    // One handle for both workers: the caller waits for it at shutdown.
+    let delivery_task = tokio::spawn(async move {
+        let _ = delivery_task.await;
+        let _ = event_task.await;
+    });
     let state = AppState {
         ports: adapters.ports.clone(),
         admin_token: config.admin_token.clone(),
@@ -134,6 +148,7 @@ pub fn build_state(
         delivery,
         metrics: telemetry::init_metrics(),
         readiness: Arc::new(StoreReadiness(adapters.store.clone())),
+        event_endpoints,
         events,
     };
     Ok((state, delivery_task))

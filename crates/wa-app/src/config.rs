@@ -72,6 +72,9 @@ pub struct Config {
     pub delivery: crate::workers::delivery::DeliverySettings,
     /// `WA_INBOX_WORKERS`: webhook bodies processed in parallel (default 4).
     pub inbox_workers: usize,
+    /// Outbound event delivery: `WA_EVENT_DELIVERY_MAX_AGE_HOURS`, `WA_EVENT_ALLOWED_NETS`,
+    /// `WA_EVENT_ALLOW_HTTP`, `WA_EVENT_DELIVERY_CONCURRENCY`.
+    pub event_delivery: crate::events::EventDeliverySettings,
     /// `WA_EVENTS_RETENTION_HOURS`: how long events are kept before they are pruned (default
     /// 168, seven days).
     pub events_retention: time::Duration,
@@ -103,6 +106,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &set(self.admin_token.is_some()))
             .field("delivery", &self.delivery)
             .field("inbox_workers", &self.inbox_workers)
+            .field("event_delivery", &self.event_delivery)
             .field("events_retention", &self.events_retention)
             .field("window_closing_lead", &self.window_closing_lead)
             .finish()
@@ -110,7 +114,7 @@ impl fmt::Debug for Config {
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 18] = [
+pub const VARIABLES: [&str; 22] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -127,6 +131,10 @@ pub const VARIABLES: [&str; 18] = [
     "WA_OUTBOX_MAX_ATTEMPTS",
     "WA_OUTBOX_MAX_AGE_HOURS",
     "WA_INBOX_WORKERS",
+    "WA_EVENT_DELIVERY_MAX_AGE_HOURS",
+    "WA_EVENT_ALLOWED_NETS",
+    "WA_EVENT_ALLOW_HTTP",
+    "WA_EVENT_DELIVERY_CONCURRENCY",
     "WA_EVENTS_RETENTION_HOURS",
     "WA_WINDOW_CLOSING_LEAD_MINUTES",
 ];
@@ -250,6 +258,7 @@ impl Config {
             Some(v) => parse_count("WA_INBOX_WORKERS", &v, 1, 64)? as usize,
             None => 4,
         };
+        let event_delivery = event_delivery_settings(&get)?;
         let events_retention = match get("WA_EVENTS_RETENTION_HOURS") {
             Some(v) => time::Duration::hours(i64::from(parse_count(
                 "WA_EVENTS_RETENTION_HOURS",
@@ -271,6 +280,7 @@ impl Config {
         Ok(Self {
             delivery,
             inbox_workers,
+            event_delivery,
             events_retention,
             window_closing_lead,
             database_url,
@@ -379,6 +389,42 @@ pub fn redact_url_password(url: &str) -> String {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
     }
+}
+
+/// The `WA_EVENT_*` settings over their defaults.
+fn event_delivery_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::events::EventDeliverySettings, ConfigError> {
+    let mut settings = crate::events::EventDeliverySettings::default();
+    if let Some(v) = get("WA_EVENT_DELIVERY_MAX_AGE_HOURS") {
+        settings.max_age = time::Duration::hours(i64::from(parse_count(
+            "WA_EVENT_DELIVERY_MAX_AGE_HOURS",
+            &v,
+            1,
+            720,
+        )?));
+    }
+    if let Some(v) = get("WA_EVENT_ALLOWED_NETS") {
+        settings.policy.allowed_nets = crate::events::settings::parse_allowed_nets(&v)
+            .map_err(|problem| ConfigError::new("WA_EVENT_ALLOWED_NETS", problem))?;
+    }
+    if let Some(v) = get("WA_EVENT_ALLOW_HTTP") {
+        settings.policy.allow_http = match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" => false,
+            _ => {
+                return Err(ConfigError::new(
+                    "WA_EVENT_ALLOW_HTTP",
+                    "must be true or false",
+                ));
+            }
+        };
+    }
+    if let Some(v) = get("WA_EVENT_DELIVERY_CONCURRENCY") {
+        settings.concurrency =
+            parse_count("WA_EVENT_DELIVERY_CONCURRENCY", &v, 1, 10_000)? as usize;
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]

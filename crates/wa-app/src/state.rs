@@ -37,6 +37,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Answers `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// Tenants' outbound event endpoints (webhooks to their applications).
+    pub event_endpoints: crate::events::Endpoints,
     /// The tenants' event logs, for polls and streams; notified when events were committed.
     pub events: EventFeed,
 }

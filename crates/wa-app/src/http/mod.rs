@@ -25,7 +25,7 @@ use axum::{
 };
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::state::AppState;
+use crate::{events, state::AppState};
 
 /// Largest API request body.
 const API_BODY_LIMIT: usize = 256 * 1024;
@@ -64,6 +64,26 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/v1/tenants/{tenant_id}/conversations/{customer}",
             get(conversations::window),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints",
+            post(events::api::create).get(events::api::list),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}",
+            get(events::api::get).delete(events::api::delete),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/rotate-secret",
+            post(events::api::rotate_secret),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/dead-letters",
+            get(events::api::dead_letters),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/dead-letters/redeliver",
+            post(events::api::redeliver),
         )
         .route("/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

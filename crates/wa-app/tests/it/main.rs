@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod delivery;
 mod event_log;
+mod event_webhooks;
 mod secrets;
 mod support;
 mod surface;
