@@ -27,7 +27,9 @@ mod m20261124_204533_create_whatsapp_messages;
 mod m20261124_211500_create_api_keys_and_webhook_inbox;
 mod m20261124_230000_index_outbox;
 mod m20261125_010000_add_pacing_leases;
+mod m20261125_010000_create_events;
 mod m20261125_010000_create_signups_and_templates;
+mod m20261125_020000_create_event_endpoints;
 
 /// Every migration of wa, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,7 +47,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_211500_create_api_keys_and_webhook_inbox::Migration),
             Box::new(m20261124_230000_index_outbox::Migration),
             Box::new(m20261125_010000_add_pacing_leases::Migration),
+            Box::new(m20261125_010000_create_events::Migration),
             Box::new(m20261125_010000_create_signups_and_templates::Migration),
+            Box::new(m20261125_020000_create_event_endpoints::Migration),
         ]
     }
 }

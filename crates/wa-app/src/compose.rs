@@ -22,6 +22,7 @@ use wa_vault::{Keyring, SqlCredentials, Vault};
 
 use crate::{
     config::Config,
+    event_feed::EventFeed,
     state::{AppState, Readiness},
     stores::{ApiKeyStore, InboxItem, WebhookInbox},
     telemetry, workers,
@@ -119,12 +120,28 @@ pub fn build_state(
             .map(|s| s.expose_secret().as_bytes().to_vec()),
     )
     .map_err(|_| anyhow::anyhow!("configuration: WA_META_APP_SECRET holds no usable secret"))?;
+    let events = EventFeed::new(Arc::new(adapters.store.events()), cancel.clone());
     let (delivery, delivery_task) = workers::delivery::spawn(
         adapters.ports.clone(),
         adapters.outbox.clone(),
         config.delivery.clone(),
-        cancel,
+        events.clone(),
+        cancel.clone(),
     );
+    let (event_endpoints, event_task) = crate::events::start(
+        adapters.store.event_endpoints(),
+        adapters.vault.clone(),
+        Arc::new(adapters.store.events()),
+        adapters.ports.clock.clone(),
+        config.event_delivery.clone(),
+        cancel,
+    )
+    .context("building the outbound event client")?;
+    // One handle for both workers: the caller waits for it at shutdown.
+    let delivery_task = tokio::spawn(async move {
+        let _ = delivery_task.await;
+        let _ = event_task.await;
+    });
     let state = AppState {
         ports: adapters.ports.clone(),
         admin_token: config.admin_token.clone(),
@@ -143,6 +160,8 @@ pub fn build_state(
             graph_version: config.graph_api_version.clone(),
             token_key: crate::http::signup::page_token_key(config.admin_token.as_ref()),
         }),
+        event_endpoints,
+        events,
     };
     Ok((state, delivery_task))
 }

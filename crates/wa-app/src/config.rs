@@ -79,6 +79,15 @@ pub struct Config {
     pub signup_sdk_url: String,
     /// `WA_SIGNUP_CONFIG_ID`: the Embedded Signup configuration id (Facebook Login for Business).
     pub signup_config_id: Option<String>,
+    /// Outbound event delivery: `WA_EVENT_DELIVERY_MAX_AGE_HOURS`, `WA_EVENT_ALLOWED_NETS`,
+    /// `WA_EVENT_ALLOW_HTTP`, `WA_EVENT_DELIVERY_CONCURRENCY`.
+    pub event_delivery: crate::events::EventDeliverySettings,
+    /// `WA_EVENTS_RETENTION_HOURS`: how long events are kept before they are pruned (default
+    /// 168, seven days).
+    pub events_retention: time::Duration,
+    /// `WA_WINDOW_CLOSING_LEAD_MINUTES`: how long before a window closes `window.closing` is
+    /// written (default 60).
+    pub window_closing_lead: time::Duration,
 }
 
 impl fmt::Debug for Config {
@@ -107,12 +116,15 @@ impl fmt::Debug for Config {
             .field("health_check_interval", &self.health_check_interval)
             .field("signup_sdk_url", &self.signup_sdk_url)
             .field("signup_config_id", &self.signup_config_id)
+            .field("event_delivery", &self.event_delivery)
+            .field("events_retention", &self.events_retention)
+            .field("window_closing_lead", &self.window_closing_lead)
             .finish()
     }
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 25] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -132,6 +144,12 @@ pub const VARIABLES: [&str; 19] = [
     "WA_HEALTH_CHECK_INTERVAL_SECONDS",
     "WA_SIGNUP_SDK_URL",
     "WA_SIGNUP_CONFIG_ID",
+    "WA_EVENT_DELIVERY_MAX_AGE_HOURS",
+    "WA_EVENT_ALLOWED_NETS",
+    "WA_EVENT_ALLOW_HTTP",
+    "WA_EVENT_DELIVERY_CONCURRENCY",
+    "WA_EVENTS_RETENTION_HOURS",
+    "WA_WINDOW_CLOSING_LEAD_MINUTES",
 ];
 
 /// Where Meta serves its JavaScript SDK (the signup page's default).
@@ -280,12 +298,34 @@ impl Config {
                 "must be the configuration id (letters, digits, - and _)",
             ));
         }
+        let event_delivery = event_delivery_settings(&get)?;
+        let events_retention = match get("WA_EVENTS_RETENTION_HOURS") {
+            Some(v) => time::Duration::hours(i64::from(parse_count(
+                "WA_EVENTS_RETENTION_HOURS",
+                &v,
+                1,
+                24 * 3650,
+            )?)),
+            None => time::Duration::days(7),
+        };
+        let window_closing_lead = match get("WA_WINDOW_CLOSING_LEAD_MINUTES") {
+            Some(v) => time::Duration::minutes(i64::from(parse_count(
+                "WA_WINDOW_CLOSING_LEAD_MINUTES",
+                &v,
+                1,
+                24 * 60 - 1,
+            )?)),
+            None => time::Duration::hours(1),
+        };
         Ok(Self {
             health_check_interval,
             signup_sdk_url,
             signup_config_id,
             delivery,
             inbox_workers,
+            event_delivery,
+            events_retention,
+            window_closing_lead,
             database_url,
             listen,
             webhook_listen,
@@ -392,6 +432,42 @@ pub fn redact_url_password(url: &str) -> String {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
     }
+}
+
+/// The `WA_EVENT_*` settings over their defaults.
+fn event_delivery_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::events::EventDeliverySettings, ConfigError> {
+    let mut settings = crate::events::EventDeliverySettings::default();
+    if let Some(v) = get("WA_EVENT_DELIVERY_MAX_AGE_HOURS") {
+        settings.max_age = time::Duration::hours(i64::from(parse_count(
+            "WA_EVENT_DELIVERY_MAX_AGE_HOURS",
+            &v,
+            1,
+            720,
+        )?));
+    }
+    if let Some(v) = get("WA_EVENT_ALLOWED_NETS") {
+        settings.policy.allowed_nets = crate::events::settings::parse_allowed_nets(&v)
+            .map_err(|problem| ConfigError::new("WA_EVENT_ALLOWED_NETS", problem))?;
+    }
+    if let Some(v) = get("WA_EVENT_ALLOW_HTTP") {
+        settings.policy.allow_http = match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" => false,
+            _ => {
+                return Err(ConfigError::new(
+                    "WA_EVENT_ALLOW_HTTP",
+                    "must be true or false",
+                ));
+            }
+        };
+    }
+    if let Some(v) = get("WA_EVENT_DELIVERY_CONCURRENCY") {
+        settings.concurrency =
+            parse_count("WA_EVENT_DELIVERY_CONCURRENCY", &v, 1, 10_000)? as usize;
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 //! - [`compose`]: builds the adapters and the [`state::AppState`].
 //! - [`http`]: the tenant API under `/v1`, Meta's webhook receiver, health, metrics, OpenAPI.
 //! - [`workers`]: delivery of accepted messages, processing of stored webhooks.
+//! - [`events`]: signed outbound webhooks of tenants' events, dead letters, the SSRF guard.
+//! - [`event_feed`]: the tenants' event logs for long-polls and streams, and their wake-up.
 //! - [`stores`]: the app's own storage needs (API keys, webhook inbox).
 //! - [`server`]: `wa serve`: listeners, workers, graceful shutdown.
 //! - [`demo`]: `wa demo`, the whole system against the simulator.
@@ -18,6 +20,8 @@ pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod demo;
+pub mod event_feed;
+pub mod events;
 pub mod http;
 pub mod server;
 pub mod state;

@@ -50,6 +50,7 @@ pub async fn start(config: Config) -> Result<RunningServer> {
             state.ports.clone(),
             state.inbox.clone(),
             state.inbox_signal.clone(),
+            state.events.clone(),
             cancel.clone(),
         ));
     }
@@ -57,6 +58,19 @@ pub async fn start(config: Config) -> Result<RunningServer> {
         state.ports.clone(),
         state.delivery.clone(),
         config.health_check_interval,
+        cancel.clone(),
+    ));
+    tasks.push(workers::event_retention::spawn(
+        state.events.log().clone(),
+        state.ports.clock.clone(),
+        config.events_retention,
+        cancel.clone(),
+    ));
+    tasks.push(workers::window_deadlines::spawn(
+        std::sync::Arc::new(adapters.store.conversations()),
+        state.ports.clock.clone(),
+        config.window_closing_lead,
+        state.events.clone(),
         cancel.clone(),
     ));
     state.delivery.wake();

@@ -9,6 +9,7 @@ use wa_domain::usecase::Ports;
 use wa_graph::webhook::SignatureVerifier;
 
 use crate::{
+    event_feed::EventFeed,
     stores::{ApiKeyStore, WebhookInbox},
     workers::delivery::DeliveryQueue,
 };
@@ -38,6 +39,10 @@ pub struct AppState {
     pub readiness: Arc<dyn Readiness>,
     /// What the signup page needs.
     pub signup_page: Arc<crate::http::signup::SignupPageSettings>,
+    /// Tenants' outbound event endpoints (webhooks to their applications).
+    pub event_endpoints: crate::events::Endpoints,
+    /// The tenants' event logs, for polls and streams; notified when events were committed.
+    pub events: EventFeed,
 }
 
 /// Whether the service can do its work (the database answers).

@@ -21,7 +21,7 @@ use crate::{
     conversation::ConversationId,
     customer::CustomerIdentity,
     ids::{MessageId, PhoneNumberId, TenantId, WaMessageId},
-    inbound::InboundMessage,
+    inbound::{InboundContent, InboundMessage},
     message::{MessageFailure, Pricing},
     status::MessageStatus,
 };
@@ -99,6 +99,19 @@ impl NewEvent {
             payload,
         }
     }
+
+    /// The stored event, once the log has numbered it.
+    pub fn into_event(self, tenant_id: TenantId, seq: u64, recorded_at: OffsetDateTime) -> Event {
+        Event {
+            id: self.id,
+            tenant_id,
+            seq,
+            occurred_at: self.occurred_at,
+            recorded_at,
+            schema: SCHEMA_VERSION,
+            payload: self.payload,
+        }
+    }
 }
 
 /// What happened.
@@ -135,6 +148,27 @@ pub enum EventPayload {
 }
 
 impl EventPayload {
+    /// The event for a newly stored inbound message: `message.reaction` for a reaction (which
+    /// has no `message.received` of its own), `message.received` for everything else.
+    pub fn for_inbound(message_id: MessageId, message: &InboundMessage) -> Self {
+        match &message.content {
+            InboundContent::Reaction {
+                message_id: reacted_to,
+                emoji,
+            } => Self::MessageReaction(MessageReaction {
+                message_id,
+                wamid: message.wamid.clone(),
+                customer: message.customer.clone(),
+                reacted_to: reacted_to.clone(),
+                emoji: emoji.clone().filter(|emoji| !emoji.is_empty()),
+            }),
+            _ => Self::MessageReceived(Box::new(MessageReceived {
+                message_id,
+                message: message.clone(),
+            })),
+        }
+    }
+
     /// The event type as it appears in the JSON form (`message.received`, …).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -264,3 +298,6 @@ pub struct TemplateStatusChanged {
     /// Meta's reason, when given.
     pub reason: Option<String>,
 }
+
+#[cfg(test)]
+mod tests;

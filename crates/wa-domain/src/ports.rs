@@ -123,6 +123,46 @@ pub trait EventLog: Send + Sync + 'static {
     async fn prune(&self, before: OffsetDateTime, limit: u32) -> Result<u64, StoreError>;
 }
 
+/// What one [`WindowDeadlines::announce_due`] call wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WindowAnnouncements {
+    /// `window.closing` events appended.
+    pub closing: u64,
+    /// `window.closed` events appended.
+    pub closed: u64,
+}
+
+impl WindowAnnouncements {
+    /// Events appended in all.
+    pub fn total(&self) -> u64 {
+        self.closing + self.closed
+    }
+}
+
+/// The windows' deadlines: `window.closing` and `window.closed` have no state change of their
+/// own (time passes), so a worker asks the store to announce them.
+///
+/// Cross-tenant by nature, like [`Outbox::claim_due`]: each event it appends is written to the
+/// log of the conversation's own tenant.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait WindowDeadlines: Send + Sync + 'static {
+    /// In one short transaction, takes up to `limit` open windows that expire before
+    /// `now + lead` and whose expiry was not announced yet: appends `window.closed` for those
+    /// already expired at `now`, `window.closing` for the others, and records the expiry
+    /// announced so it is never announced twice (a window the customer extends is announced
+    /// again for its new expiry).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn announce_due(
+        &self,
+        now: OffsetDateTime,
+        lead: time::Duration,
+        limit: u32,
+    ) -> Result<WindowAnnouncements, StoreError>;
+}
+
 /// Tenants.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]

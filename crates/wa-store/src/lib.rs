@@ -33,6 +33,8 @@ pub use repo::{
     connection::SqlConnections,
     conversation::SqlConversations,
     credential::{CredentialRow, CredentialRows},
+    event_endpoints::{DeadLetterRow, EndpointRow, EventEndpointRows},
+    event_log::SqlEvents,
     message::SqlMessages,
     onboarding::{SqlConnectionDirectory, SqlSignups, SqlTemplates},
     outbox::OutboxRows,

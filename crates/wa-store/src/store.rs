@@ -135,6 +135,16 @@ impl Store {
         crate::WebhookInboxRows::new(self.db.clone())
     }
 
+    /// Tenants' outbound event endpoints, their cursors and leases, and dead letters.
+    pub fn event_endpoints(&self) -> crate::EventEndpointRows {
+        crate::EventEndpointRows::new(self.db.clone())
+    }
+
+    /// The tenants' event logs.
+    pub fn events(&self) -> crate::SqlEvents {
+        crate::SqlEvents::new(self.db.clone())
+    }
+
     /// Whether the database answers.
     ///
     /// # Errors

@@ -15,6 +15,9 @@
 //! fails to open. The label carries the format version, so a record whose version byte is
 //! changed cannot open under a later format either. The key id needs no binding: a record
 //! relabelled with another key's id is opened with that key and fails authentication.
+//!
+//! The app's own secrets (event endpoints' signing secrets) use the same layout with
+//! `"wa/sealed/v1" ‖ tenant id ‖ purpose` as associated data ([`Keyring::seal_for`]).
 
 use std::fmt;
 
@@ -110,6 +113,18 @@ fn associated_data(tenant: TenantId, kind: CredentialKind) -> Vec<u8> {
     aad
 }
 
+/// The label of records sealed for the app's own purposes; distinct from [`AAD_LABEL`], so such
+/// a record can never pass for a credential (or the reverse).
+const PURPOSE_LABEL: &[u8] = b"wa/sealed/v1";
+
+fn purpose_data(tenant: TenantId, purpose: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(PURPOSE_LABEL.len() + 16 + purpose.len());
+    aad.extend_from_slice(PURPOSE_LABEL);
+    aad.extend_from_slice(tenant.as_uuid().as_bytes());
+    aad.extend_from_slice(purpose.as_bytes());
+    aad
+}
+
 impl Keyring {
     /// Seals a tenant's secret under the newest key, with a fresh nonce.
     ///
@@ -121,6 +136,37 @@ impl Keyring {
         kind: CredentialKind,
         secret: &SecretString,
     ) -> Result<Vec<u8>, SealError> {
+        self.seal_bound(&associated_data(tenant, kind), secret)
+    }
+
+    /// Seals a secret of the app's own (not a Meta credential) under the newest key, bound to
+    /// the tenant and to `purpose` (say `event_endpoint/<id>`): it opens only with both.
+    ///
+    /// # Errors
+    /// As [`Keyring::seal`].
+    pub fn seal_for(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        secret: &SecretString,
+    ) -> Result<Vec<u8>, SealError> {
+        self.seal_bound(&purpose_data(tenant, purpose), secret)
+    }
+
+    /// Opens a record sealed with [`Keyring::seal_for`] for this tenant and purpose.
+    ///
+    /// # Errors
+    /// As [`Keyring::open`].
+    pub fn open_for(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        record: &[u8],
+    ) -> Result<SecretString, OpenError> {
+        self.open_bound(&purpose_data(tenant, purpose), record)
+    }
+
+    fn seal_bound(&self, aad: &[u8], secret: &SecretString) -> Result<Vec<u8>, SealError> {
         let key = self.newest();
         let key_id = key.id.as_str().as_bytes();
         let plaintext = secret.expose_secret().as_bytes();
@@ -136,11 +182,7 @@ impl Keyring {
         record.extend_from_slice(plaintext);
         let tag = key
             .cipher
-            .encrypt_inout_detached(
-                &nonce,
-                &associated_data(tenant, kind),
-                record[header_len..].as_mut().into(),
-            )
+            .encrypt_inout_detached(&nonce, aad, record[header_len..].as_mut().into())
             .map_err(|_| SealError::TooLong)?;
         record.extend_from_slice(&tag);
         Ok(record)
@@ -156,6 +198,10 @@ impl Keyring {
         kind: CredentialKind,
         record: &[u8],
     ) -> Result<SecretString, OpenError> {
+        self.open_bound(&associated_data(tenant, kind), record)
+    }
+
+    fn open_bound(&self, aad: &[u8], record: &[u8]) -> Result<SecretString, OpenError> {
         let parts = split(record)?;
         let key = self.find(parts.key_id).ok_or_else(|| {
             KeyId::parse(parts.key_id)
@@ -166,12 +212,7 @@ impl Keyring {
         let tag = Tag::<Aes256Gcm>::try_from(parts.tag).map_err(|_| OpenError::Malformed)?;
         let mut plaintext = Zeroizing::new(parts.ciphertext.to_vec());
         key.cipher
-            .decrypt_inout_detached(
-                &nonce,
-                &associated_data(tenant, kind),
-                plaintext.as_mut_slice().into(),
-                &tag,
-            )
+            .decrypt_inout_detached(&nonce, aad, plaintext.as_mut_slice().into(), &tag)
             .map_err(|_| OpenError::Rejected)?;
         // Copies into an exact-size string (so `SecretString`'s boxing does not reallocate and
         // leave a copy behind); the decrypted buffer is zeroed when it drops.

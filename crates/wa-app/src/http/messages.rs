@@ -71,6 +71,7 @@ pub async fn send(
         StatusCode::OK
     } else {
         state.delivery.wake();
+        state.events.notify();
         metrics::counter!("wa_messages_accepted_total").increment(1);
         StatusCode::ACCEPTED
     };

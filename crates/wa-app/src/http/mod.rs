@@ -9,6 +9,7 @@ pub mod connection;
 pub mod conversations;
 pub mod dto;
 pub mod error;
+pub mod event_stream;
 pub mod health;
 pub mod messages;
 pub mod openapi;
@@ -26,7 +27,7 @@ use axum::{
 };
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::state::AppState;
+use crate::{events, state::AppState};
 
 /// Largest API request body.
 const API_BODY_LIMIT: usize = 256 * 1024;
@@ -77,6 +78,26 @@ pub fn api_router(state: AppState) -> Router {
             "/v1/tenants/{tenant_id}/conversations/{customer}",
             get(conversations::window),
         )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints",
+            post(events::api::create).get(events::api::list),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}",
+            get(events::api::get).delete(events::api::delete),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/rotate-secret",
+            post(events::api::rotate_secret),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/dead-letters",
+            get(events::api::dead_letters),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/dead-letters/redeliver",
+            post(events::api::redeliver),
+        )
         .route("/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -86,6 +107,13 @@ pub fn api_router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Added after the timeout layer, so it does not apply: a poll waits up to 30 s and a
+        // stream stays open (both end on shutdown).
+        .route("/v1/tenants/{tenant_id}/events", get(event_stream::poll))
+        .route(
+            "/v1/tenants/{tenant_id}/events/stream",
+            get(event_stream::stream),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,7 +6,9 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::http::{connection, conversations, dto, error, messages, signup, templates, tenants};
+use crate::http::{
+    connection, conversations, dto, error, event_stream, messages, signup, templates, tenants,
+};
 
 /// The document.
 #[derive(OpenApi)]
@@ -18,14 +20,21 @@ use crate::http::{connection, conversations, dto, error, messages, signup, templ
         messages::send, messages::get, messages::list,
         conversations::window, conversations::list_open,
         signup::run, signup::page_link, templates::list, templates::sync,
+        crate::events::api::create, crate::events::api::list, crate::events::api::get, crate::events::api::delete,
+        crate::events::api::rotate_secret, crate::events::api::dead_letters, crate::events::api::redeliver,
+        event_stream::poll, event_stream::stream,
     ),
     components(schemas(
         dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
         dto::ConnectBody, dto::ConnectionView, dto::SendBody, dto::MessageView, dto::MessageList,
         dto::CustomerView, dto::FailureView, dto::TimestampsView, dto::PricingView, dto::WindowView, dto::WindowList,
+        crate::events::api::CreateEndpoint, crate::events::api::EndpointView, crate::events::api::CreatedEndpoint,
+        crate::events::api::EndpointList, crate::events::api::RotatedSecret, crate::events::api::DeadLetterView,
+        crate::events::api::DeadLetterList, crate::events::api::RedeliverBody, crate::events::api::Redelivering,
         error::ErrorBody,
         signup::SignupBody, signup::SignupView, signup::SignupFailureBody, signup::PageLink,
         templates::TemplateView, templates::TemplateList,
+        event_stream::EventPage, event_stream::EventSchema, event_stream::EventType,
     )),
     modifiers(&SecuritySchemes),
 )]

@@ -44,6 +44,8 @@ use wa_domain::{
     },
 };
 
+use crate::event_feed::EventFeed;
+
 /// How the outbox is worked.
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
@@ -97,6 +99,7 @@ pub fn spawn(
     ports: Ports,
     outbox: Arc<dyn Outbox>,
     settings: DeliverySettings,
+    events: EventFeed,
     cancel: CancellationToken,
 ) -> (DeliveryQueue, tokio::task::JoinHandle<()>) {
     let wake = Arc::new(Notify::new());
@@ -108,6 +111,7 @@ pub fn spawn(
             settings: Arc::new(settings),
             permits: Arc::new(Semaphore::new(0)),
             lanes: HashMap::new(),
+            events,
             cancel,
             owner: PacerId::generate(),
         };
@@ -122,6 +126,7 @@ struct Dispatcher {
     settings: Arc<DeliverySettings>,
     permits: Arc<Semaphore>,
     lanes: HashMap<TenantId, Lane>,
+    events: EventFeed,
     cancel: CancellationToken,
     /// This process's id in the numbers' pacing leases.
     owner: PacerId,
@@ -251,6 +256,7 @@ impl Dispatcher {
                 pacing,
                 receiver,
                 held.clone(),
+                self.events.clone(),
                 self.cancel.clone(),
             ));
             Lane {
@@ -312,6 +318,8 @@ impl Pacing {
     }
 }
 
+// Each argument is a distinct shared handle of the lane's task; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn run_lane(
     ports: Ports,
     outbox: Arc<dyn Outbox>,
@@ -319,6 +327,7 @@ async fn run_lane(
     pacing: Pacing,
     mut receiver: mpsc::UnboundedReceiver<(ClaimedMessage, OwnedSemaphorePermit)>,
     held: Arc<AtomicUsize>,
+    events: EventFeed,
     cancel: CancellationToken,
 ) {
     let mut sent_since_cleanup = 0_u32;
@@ -353,8 +362,11 @@ async fn run_lane(
         let outbox = outbox.clone();
         let settings = settings.clone();
         let held = held.clone();
+        let events = events.clone();
         tokio::spawn(async move {
             send_one(&ports, outbox.as_ref(), &settings, &message).await;
+            // Accepted or failed, the outcome committed with its event: readers look now.
+            events.notify();
             held.fetch_sub(1, Ordering::Relaxed);
             drop(permit);
         });

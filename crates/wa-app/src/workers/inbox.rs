@@ -17,7 +17,10 @@ use wa_domain::{
 };
 use wa_graph::webhook::parse;
 
-use crate::stores::{InboxItem, WebhookInbox};
+use crate::{
+    event_feed::EventFeed,
+    stores::{InboxItem, WebhookInbox},
+};
 
 /// Bodies claimed per round.
 const BATCH: u32 = 64;
@@ -31,6 +34,7 @@ pub fn spawn(
     ports: Ports,
     inbox: Arc<dyn WebhookInbox>,
     signal: Arc<Notify>,
+    events: EventFeed,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -43,6 +47,8 @@ pub fn spawn(
                 }
             };
             if processed > 0 {
+                // Whatever the bodies changed is committed with its events: readers look now.
+                events.notify();
                 continue;
             }
             tokio::select! {

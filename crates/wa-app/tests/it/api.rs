@@ -30,8 +30,15 @@ async fn lifecycle_reaches_read(backend: Backend) {
     assert_eq!(accepted["status"], "pending");
     let id = accepted["id"].as_str().unwrap();
 
+    // Parallel inbox workers may apply `read` before `delivered`: the late `delivered` then
+    // fills its timestamp without moving the state back, so wait for every timestamp too.
     let read = app
-        .wait_message(&tenant, &key, id, |m| m["status"] == "read")
+        .wait_message(&tenant, &key, id, |m| {
+            m["status"] == "read"
+                && ["accepted_at", "sent_at", "delivered_at", "read_at"]
+                    .iter()
+                    .all(|state| m["timestamps"][state].is_string())
+        })
         .await;
     let t = &read["timestamps"];
     for state in ["accepted_at", "sent_at", "delivered_at", "read_at"] {

@@ -5,6 +5,8 @@ mod api;
 mod cli;
 mod crash;
 mod delivery;
+mod event_log;
+mod event_webhooks;
 mod onboarding;
 mod secrets;
 mod signup_page;

@@ -488,6 +488,26 @@ async fn templates_checked_before_queueing(backend: Backend) {
         .unwrap()
         .clone();
     assert_eq!(hello["status"], "PAUSED");
+    // The tenant's application was told.
+    let (_, page) = app
+        .call(
+            Method::GET,
+            &format!("/v1/tenants/{tenant}/events?after=0&limit=1000"),
+            &key,
+            None,
+        )
+        .await;
+    let paused: Vec<&Value> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "template.status")
+        .collect();
+    assert_eq!(paused.len(), 1, "{page}");
+    assert_eq!(
+        (&paused[0]["data"]["name"], &paused[0]["data"]["status"]),
+        (&json!("hello_world"), &json!("PAUSED"))
+    );
     // An account restriction marks the connection disconnected with Meta's event as the reason
     // (no periodic check runs in this test to re-verify it).
     app.sim

@@ -72,7 +72,7 @@ pub async fn apply_template_status(
     change: &TemplateStatusChange,
 ) -> Result<bool, StoreError> {
     let now = ports.clock.now();
-    // events: template.status
+    // The store writes the `template.status` event in the same transaction.
     ports.templates.set_status(tenant_id, change, now).await
 }
 

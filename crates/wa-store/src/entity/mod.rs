@@ -5,6 +5,7 @@
 //! types. Writes that must be atomic are written as explicit statements in `crate::repo`, using
 //! these entities' column names.
 
+pub mod event;
 pub mod tenant;
 pub mod tenant_credential;
 pub mod whatsapp_connection;

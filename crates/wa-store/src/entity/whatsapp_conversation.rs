@@ -20,6 +20,8 @@ pub struct Model {
     pub updated_at: TimeDateTimeWithTimeZone,
     pub customer_bsuid: Option<String>,
     pub customer_username: Option<String>,
+    pub closing_notified_for: Option<TimeDateTimeWithTimeZone>,
+    pub closed_notified_for: Option<TimeDateTimeWithTimeZone>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -1,4 +1,7 @@
 //! [`ConnectionRepository`] over `whatsapp_connections`.
+//!
+//! A health change appends `connection.health` in the same transaction (last, after the
+//! connection's row lock); confirming the health it already has appends nothing.
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -9,6 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use wa_domain::{
     connection::{Connection, ConnectionHealth, PhoneNumberInfo},
+    event::{ConnectionHealthChanged, EventPayload, NewEvent},
     ids::{PhoneNumberId, TenantId},
     ports::{ConnectionRepository, StoreError},
 };
@@ -16,8 +20,8 @@ use wa_domain::{
 use crate::{
     convert::{self, timestamp},
     entity::whatsapp_connection::{self, Column},
-    error::classify,
-    repo::{insert_row, keep_unless},
+    error::{classify, corrupt},
+    repo::{begin_write, event_log::append_in, finish, insert_row, keep_unless},
 };
 
 /// Tenants' WhatsApp connections in the database.
@@ -34,6 +38,47 @@ impl SqlConnections {
 
 fn throughput(mps: u32) -> Value {
     i32::try_from(mps).unwrap_or(i32::MAX).into()
+}
+
+/// The health columns' write; `health_changed_at` records when the state last changed, not
+/// when it was last confirmed.
+async fn update_health<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    health: ConnectionHealth,
+    reason: Option<String>,
+    at: OffsetDateTime,
+    verified_at: Option<OffsetDateTime>,
+) -> Result<(), StoreError> {
+    let backend = conn.get_database_backend();
+    let changed_at = Expr::case(
+        Expr::col(Column::Status).ne(health.as_str()),
+        Expr::val(timestamp::value(backend, at)),
+    )
+    .finally(Expr::col(Column::HealthChangedAt));
+    let stmt = Query::update()
+        .table(whatsapp_connection::Entity)
+        .value(Column::HealthChangedAt, changed_at)
+        .value(Column::Status, health.as_str())
+        .value(Column::HealthReason, reason)
+        .value(
+            Column::VerifiedAt,
+            keep_unless(
+                Column::VerifiedAt,
+                timestamp::optional(backend, verified_at),
+            ),
+        )
+        .value(
+            Column::UpdatedAt,
+            Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
+        )
+        .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .to_owned();
+    let result = conn.execute(&stmt).await.map_err(classify)?;
+    if result.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -128,36 +173,43 @@ impl ConnectionRepository for SqlConnections {
         at: OffsetDateTime,
         verified_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
-        let backend = self.db.get_database_backend();
-        // `health_changed_at` records when the state last changed, not when it was last confirmed.
-        let changed_at = Expr::case(
-            Expr::col(Column::Status).ne(health.as_str()),
-            Expr::val(timestamp::value(backend, at)),
-        )
-        .finally(Expr::col(Column::HealthChangedAt));
-        let stmt = Query::update()
-            .table(whatsapp_connection::Entity)
-            .value(Column::HealthChangedAt, changed_at)
-            .value(Column::Status, health.as_str())
-            .value(Column::HealthReason, reason)
-            .value(
-                Column::VerifiedAt,
-                keep_unless(
-                    Column::VerifiedAt,
-                    timestamp::optional(backend, verified_at),
-                ),
-            )
-            .value(
-                Column::UpdatedAt,
-                Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
-            )
-            .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
-            .to_owned();
-        let result = self.db.execute(&stmt).await.map_err(classify)?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            // The health before, row-locked on PostgreSQL (SQLite's write lock is held already).
+            let mut select = Query::select();
+            select
+                .columns([Column::Status, Column::PhoneNumberId])
+                .from(whatsapp_connection::Entity)
+                .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()));
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                select.lock(sea_orm::sea_query::LockType::Update);
+            }
+            let row = txn
+                .query_one(&select)
+                .await
+                .map_err(classify)?
+                .ok_or(StoreError::NotFound)?;
+            let status: String = row.try_get("", "status").map_err(classify)?;
+            let phone_number_id: String = row.try_get("", "phone_number_id").map_err(classify)?;
+            let previous = ConnectionHealth::parse(&status);
+            update_health(&txn, tenant, health, reason.clone(), at, verified_at).await?;
+            if previous != Some(health) {
+                let event = NewEvent::new(
+                    at,
+                    EventPayload::ConnectionHealth(ConnectionHealthChanged {
+                        phone_number_id: PhoneNumberId::parse(phone_number_id)
+                            .map_err(|e| corrupt("whatsapp_connections", e))?,
+                        health,
+                        previous,
+                        reason,
+                    }),
+                );
+                append_in(&txn, tenant, vec![event]).await?;
+            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        finish(txn, result).await
     }
 
     async fn update_number_info(

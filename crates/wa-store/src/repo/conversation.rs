@@ -8,6 +8,14 @@
 //! The window only moves forward: `window_expires_at` is set with a `CASE` that keeps the later
 //! of the stored and the new time (the portable `GREATEST`), in one `UPDATE`, so concurrent
 //! and late webhooks can never shorten it.
+//!
+//! # Events
+//! Appended last in the same transaction (`event_log::append_in`): `window.opened` when a
+//! customer's message opens a window that was closed (or never open) at the time of the
+//! message; `customer.updated` when a known customer's profile name, number or user id changes.
+//! A message that moves the expiry forward clears `closing_notified_for` / `closed_notified_for`,
+//! so the deadline worker announces the new expiry; [`SqlConversations`] also implements
+//! [`WindowDeadlines`], the cross-tenant announcement of `window.closing` / `window.closed`.
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -20,9 +28,10 @@ use uuid::Uuid;
 use wa_domain::{
     conversation::{Conversation, ConversationId, CustomerActivity, IdentityChange},
     customer::CustomerIdentity,
+    event::{CustomerUpdated, EventPayload, NewEvent, WindowChange},
     ids::TenantId,
     message::Page,
-    ports::{ConversationRepository, StoreError},
+    ports::{ConversationRepository, StoreError, WindowAnnouncements, WindowDeadlines},
     window::WINDOW_LENGTH,
 };
 
@@ -33,7 +42,7 @@ use crate::{
         whatsapp_message,
     },
     error::{classify, corrupt},
-    repo::{begin_write, finish, insert_row, keep_unless, latest},
+    repo::{begin_write, event_log::append_in, finish, insert_row, keep_unless, latest},
 };
 
 const TABLE: &str = "whatsapp_conversations";
@@ -284,6 +293,48 @@ async fn count_activity<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The events of a customer's message: `window.opened` when the window was closed (or never
+/// open) when they wrote, `customer.updated` when a known customer's name or identity changed.
+fn activity_events(
+    before: Option<&Model>,
+    after: &Conversation,
+    activity: &CustomerActivity,
+) -> Result<Vec<NewEvent>, StoreError> {
+    let mut events = Vec::new();
+    if let Some(before) = before {
+        let before = convert::conversation::to_domain(before.clone())?;
+        let renamed = before.profile_name.is_some() && before.profile_name != after.profile_name;
+        if renamed || before.customer != after.customer {
+            events.push(NewEvent::new(
+                activity.at,
+                EventPayload::CustomerUpdated(CustomerUpdated {
+                    conversation_id: after.id,
+                    customer: after.customer.clone(),
+                    previous: (before.customer != after.customer).then_some(before.customer),
+                    profile_name: after.profile_name.clone(),
+                }),
+            ));
+        }
+    }
+    let was_open = before
+        .and_then(|row| row.window_expires_at)
+        .is_some_and(|expires_at| expires_at > activity.at);
+    if activity.opens_window
+        && !was_open
+        && let Some(window) = &after.window
+    {
+        events.push(NewEvent::new(
+            activity.at,
+            EventPayload::WindowOpened(WindowChange {
+                conversation_id: after.id,
+                customer: after.customer.clone(),
+                expires_at: window.expires_at,
+            }),
+        ));
+    }
+    Ok(events)
+}
+
 async fn load<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
@@ -321,7 +372,9 @@ impl ConversationRepository for SqlConversations {
         let result = async {
             let backend = txn.get_database_backend();
             let now = OffsetDateTime::now_utc();
+            let before = find_row(&txn, tenant, &activity.customer).await?;
             let id = upsert_identity(&txn, tenant, &activity.customer, now).await?;
+            let new_expiry = timestamp::value(backend, activity.at + WINDOW_LENGTH);
             count_activity(
                 &txn,
                 tenant,
@@ -343,16 +396,26 @@ impl ConversationRepository for SqlConversations {
                         )
                         .value(
                             Column::WindowExpiresAt,
-                            latest(
-                                Column::WindowExpiresAt,
-                                timestamp::value(backend, activity.at + WINDOW_LENGTH),
-                            ),
+                            latest(Column::WindowExpiresAt, new_expiry.clone()),
                         );
+                        // A later expiry has not been announced yet.
+                        for column in [Column::ClosingNotifiedFor, Column::ClosedNotifiedFor] {
+                            let moves = Expr::col(Column::WindowExpiresAt)
+                                .is_null()
+                                .or(Expr::col(Column::WindowExpiresAt).lt(new_expiry.clone()));
+                            let cleared =
+                                Expr::case(moves, Expr::val(timestamp::optional(backend, None)))
+                                    .finally(Expr::col(column));
+                            stmt.value(column, cleared);
+                        }
                     }
                 },
             )
             .await?;
-            load(&txn, tenant, id).await
+            let after = load(&txn, tenant, id).await?;
+            let events = activity_events(before.as_ref(), &after, activity)?;
+            append_in(&txn, tenant, events).await?;
+            Ok(after)
         }
         .await;
         finish(txn, result).await
@@ -383,6 +446,7 @@ impl ConversationRepository for SqlConversations {
             let Some(source) = find_row(&txn, tenant, &change.previous).await? else {
                 return Ok(());
             };
+            let previous = convert::conversation::to_domain(source.clone())?;
             // A row already holding the new number or user id is the same customer: fold it in.
             let (by_bsuid, by_phone) = rows_for(&txn, tenant, &change.current).await?;
             let mut merged = Vec::new();
@@ -392,7 +456,21 @@ impl ConversationRepository for SqlConversations {
                     merged.push(other.id);
                 }
             }
-            set_identity(&txn, tenant, source.id, &change.current).await
+            set_identity(&txn, tenant, source.id, &change.current).await?;
+            let after = load(&txn, tenant, source.id).await?;
+            if after.customer != previous.customer {
+                let event = NewEvent::new(
+                    OffsetDateTime::now_utc(),
+                    EventPayload::CustomerUpdated(CustomerUpdated {
+                        conversation_id: after.id,
+                        customer: after.customer,
+                        previous: Some(previous.customer),
+                        profile_name: after.profile_name,
+                    }),
+                );
+                append_in(&txn, tenant, vec![event]).await?;
+            }
+            Ok(())
         }
         .await;
         finish(txn, result).await
@@ -438,5 +516,97 @@ impl ConversationRepository for SqlConversations {
             .into_iter()
             .map(convert::conversation::to_domain)
             .collect()
+    }
+}
+
+/// A window whose deadline is due to be announced.
+struct DueWindow {
+    row: Model,
+    expires_at: OffsetDateTime,
+}
+
+#[async_trait]
+impl WindowDeadlines for SqlConversations {
+    async fn announce_due(
+        &self,
+        now: OffsetDateTime,
+        lead: time::Duration,
+        limit: u32,
+    ) -> Result<WindowAnnouncements, StoreError> {
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let backend = txn.get_database_backend();
+            let now_value = timestamp::value(backend, now);
+            // Only windows whose close is still to be announced (the partial index), that
+            // expire within the lead time, and that are either expired or not yet announced as
+            // closing.
+            let mut query = whatsapp_conversation::Entity::find()
+                .filter(Column::WindowExpiresAt.is_not_null())
+                .filter(Column::ClosedNotifiedFor.is_null())
+                .filter(Column::WindowExpiresAt.lte(timestamp::value(backend, now + lead)))
+                .filter(
+                    Column::WindowExpiresAt
+                        .lte(now_value)
+                        .or(Column::ClosingNotifiedFor.is_null()),
+                )
+                .order_by_asc(Column::WindowExpiresAt)
+                .limit(u64::from(limit));
+            if backend == sea_orm::DbBackend::Postgres {
+                // Another process announcing at the same time takes other windows.
+                query = query.lock_with_behavior(
+                    sea_orm::sea_query::LockType::Update,
+                    sea_orm::sea_query::LockBehavior::SkipLocked,
+                );
+            }
+            let due: Vec<DueWindow> = query
+                .all(&txn)
+                .await
+                .map_err(classify)?
+                .into_iter()
+                .filter_map(|row| {
+                    row.window_expires_at
+                        .map(|expires_at| DueWindow { row, expires_at })
+                })
+                .collect();
+            let mut announced = WindowAnnouncements::default();
+            let mut by_tenant: std::collections::BTreeMap<Uuid, Vec<NewEvent>> =
+                std::collections::BTreeMap::new();
+            for window in due {
+                let tenant = TenantId::from_uuid(window.row.tenant_id);
+                let closed = window.expires_at <= now;
+                let expires = timestamp::value(backend, window.expires_at);
+                let mut stmt = Query::update();
+                stmt.table(whatsapp_conversation::Entity)
+                    .value(Column::ClosingNotifiedFor, Expr::val(expires.clone()));
+                if closed {
+                    stmt.value(Column::ClosedNotifiedFor, Expr::val(expires.clone()));
+                }
+                stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+                    .and_where(Expr::col(Column::Id).eq(window.row.id))
+                    .and_where(Expr::col(Column::WindowExpiresAt).eq(expires));
+                txn.execute(&stmt).await.map_err(classify)?;
+                let conversation = convert::conversation::to_domain(window.row)?;
+                let change = WindowChange {
+                    conversation_id: conversation.id,
+                    customer: conversation.customer,
+                    expires_at: window.expires_at,
+                };
+                let event = if closed {
+                    announced.closed += 1;
+                    NewEvent::new(window.expires_at, EventPayload::WindowClosed(change))
+                } else {
+                    announced.closing += 1;
+                    NewEvent::new(now, EventPayload::WindowClosing(change))
+                };
+                by_tenant.entry(tenant.as_uuid()).or_default().push(event);
+            }
+            // Last, tenants in id order: every conversation lock is already held.
+            for (tenant, events) in by_tenant {
+                append_in(&txn, TenantId::from_uuid(tenant), events).await?;
+            }
+            Ok(announced)
+        }
+        .await;
+        finish(txn, result).await
     }
 }

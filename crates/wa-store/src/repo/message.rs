@@ -17,6 +17,13 @@
 //!
 //! A webhook's many statuses take the batched path instead (`status_batch`): one locking read
 //! and one set-based `UPDATE` per 500 messages, with the same outcomes and the same guards.
+//!
+//! # Events
+//! Each write appends its events in its own transaction, last (`event_log::append_in`): a new
+//! outbound message `message.status` `pending`; every transition that advances the state one
+//! `message.status` (with the failure and the pricing the update carried); a new inbound message
+//! `message.received` (or `message.reaction`). Duplicates, stale statuses and replays append
+//! nothing, so the log holds exactly the changes that happened.
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,6 +37,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use wa_domain::{
     customer::CustomerIdentity,
+    event::{EventPayload, MessageStatusChanged, NewEvent},
     ids::{MessageId, Recipient, TenantId, WaMessageId},
     inbound::InboundMessage,
     message::{
@@ -49,8 +57,8 @@ use crate::{
     entity::whatsapp_message::{self, Column},
     error::{classify, corrupt},
     repo::{
-        begin_write, conversation::ensure_conversation, earliest, finish, insert_row, keep_unless,
-        status_batch,
+        begin_write, conversation::ensure_conversation, earliest, event_log::append_in, finish,
+        insert_row, keep_unless, status_batch,
     },
 };
 
@@ -118,9 +126,87 @@ enum Target<'a> {
     Callback(MessageId, &'a WaMessageId),
 }
 
+/// A message row as a lifecycle change found it.
+#[derive(Debug, Clone)]
+pub(crate) struct Touched {
+    /// Our id.
+    pub(crate) id: MessageId,
+    /// The state it held.
+    pub(crate) current: MessageStatus,
+    /// Meta's id, when stored.
+    pub(crate) wamid: Option<WaMessageId>,
+    /// The customer it is with.
+    pub(crate) customer: CustomerIdentity,
+}
+
+/// The columns [`Touched::from_row`] reads.
+pub(crate) const TOUCHED_COLUMNS: [Column; 7] = [
+    Column::Id,
+    Column::StatusRank,
+    Column::WaMessageId,
+    Column::Direction,
+    Column::RecipientPhone,
+    Column::SenderPhone,
+    Column::CustomerBsuid,
+];
+
+impl Touched {
+    /// Reads a row selected or returned with [`TOUCHED_COLUMNS`].
+    pub(crate) fn from_row(row: &sea_orm::QueryResult) -> Result<Self, StoreError> {
+        let id: Uuid = row.try_get("", "id").map_err(classify)?;
+        let rank: i16 = row.try_get("", "status_rank").map_err(classify)?;
+        let wamid: Option<String> = row.try_get("", "wa_message_id").map_err(classify)?;
+        let direction: String = row.try_get("", "direction").map_err(classify)?;
+        let phone: Option<String> = row
+            .try_get(
+                "",
+                if direction == "inbound" {
+                    "sender_phone"
+                } else {
+                    "recipient_phone"
+                },
+            )
+            .map_err(classify)?;
+        let bsuid: Option<String> = row.try_get("", "customer_bsuid").map_err(classify)?;
+        Ok(Self {
+            id: MessageId::from_uuid(id).map_err(|e| corrupt(TABLE, e))?,
+            current: MessageStatus::from_rank(rank)
+                .ok_or_else(|| corrupt(TABLE, format!("unknown status rank {rank}")))?,
+            wamid: wamid
+                .map(WaMessageId::parse)
+                .transpose()
+                .map_err(|e| corrupt(TABLE, e))?,
+            customer: convert::conversation::identity(TABLE, bsuid, phone)?,
+        })
+    }
+
+    /// The `message.status` event of a transition of this message.
+    pub(crate) fn status_event(
+        &self,
+        from: MessageStatus,
+        to: MessageStatus,
+        at: OffsetDateTime,
+        failure: Option<&MessageFailure>,
+        pricing: Option<&Pricing>,
+    ) -> NewEvent {
+        NewEvent::new(
+            at,
+            EventPayload::MessageStatus(MessageStatusChanged {
+                message_id: self.id,
+                wamid: self.wamid.clone(),
+                customer: self.customer.clone(),
+                status: to,
+                previous: Some(from),
+                failure: failure.filter(|_| to == MessageStatus::Failed).cloned(),
+                pricing: pricing.cloned(),
+            }),
+        )
+    }
+}
+
 /// Statement 1 of a lifecycle change: fills `status`'s time with the earliest report (plus any
-/// `extra` columns), locks the row and returns its id and current rank; `None` when the tenant
-/// has no such message.
+/// `extra` columns), locks the row and returns it as found (its current rank); `None` when the
+/// tenant has no such message.
 async fn touch<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
@@ -128,7 +214,7 @@ async fn touch<C: ConnectionTrait>(
     status: MessageStatus,
     at: OffsetDateTime,
     extra: impl FnOnce(&mut UpdateStatement),
-) -> Result<Option<(MessageId, MessageStatus)>, StoreError> {
+) -> Result<Option<Touched>, StoreError> {
     let backend = conn.get_database_backend();
     let mut stmt = Query::update();
     stmt.table(whatsapp_message::Entity).value(
@@ -156,16 +242,11 @@ async fn touch<C: ConnectionTrait>(
             .and_where(Expr::col(Column::Direction).eq("outbound"));
         }
     }
-    stmt.returning(Query::returning().columns([Column::Id, Column::StatusRank]));
+    stmt.returning(Query::returning().columns(TOUCHED_COLUMNS));
     let Some(row) = conn.query_one(&stmt).await.map_err(classify)? else {
         return Ok(None);
     };
-    let id: Uuid = row.try_get("", "id").map_err(classify)?;
-    let rank: i16 = row.try_get("", "status_rank").map_err(classify)?;
-    let id = MessageId::from_uuid(id).map_err(|e| corrupt(TABLE, e))?;
-    let status = MessageStatus::from_rank(rank)
-        .ok_or_else(|| corrupt(TABLE, format!("unknown status rank {rank}")))?;
-    Ok(Some((id, status)))
+    Touched::from_row(&row).map(Some)
 }
 
 /// Statement 2 of a lifecycle change: the monotonic move to `to` (plus any `extra` columns),
@@ -200,22 +281,24 @@ async fn advance<C: ConnectionTrait>(
     Ok(())
 }
 
-/// One status update, inside the caller's transaction.
+/// One status update, inside the caller's transaction; returns the outcome and the event of
+/// the transition (when it advanced), which the caller appends last.
 pub(crate) async fn apply_status_in<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     update: &StatusUpdate,
-) -> Result<StatusOutcome, StoreError> {
+) -> Result<(StatusOutcome, Option<NewEvent>), StoreError> {
     if update.status == MessageStatus::Pending {
         // Never an incoming status: nothing to write, but say whether the message exists.
         let found = find_row(conn, tenant, Column::WaMessageId.eq(update.wamid.as_str())).await?;
-        return Ok(match found {
+        let outcome = match found {
             Some(row) => StatusOutcome::Applied {
                 message_id: MessageId::from_uuid(row.id).map_err(|e| corrupt(TABLE, e))?,
                 transition: Transition::Ignored,
             },
             None => StatusOutcome::UnknownMessage,
-        });
+        };
+        return Ok((outcome, None));
     }
     let fill = |stmt: &mut UpdateStatement| {
         if let Some(pricing) = &update.pricing {
@@ -244,22 +327,33 @@ pub(crate) async fn apply_status_in<C: ConnectionTrait>(
         )
         .await?;
     }
-    let Some((message_id, current)) = touched else {
-        return Ok(StatusOutcome::UnknownMessage);
+    let Some(mut found) = touched else {
+        return Ok((StatusOutcome::UnknownMessage, None));
     };
-    let step = transition(current, update.status);
-    if let Transition::Advanced { to, .. } = step {
-        advance(conn, tenant, message_id, to, |stmt| {
+    // Found by callback id: the wamid is now stored.
+    found.wamid.get_or_insert_with(|| update.wamid.clone());
+    let step = transition(found.current, update.status);
+    let mut event = None;
+    if let Transition::Advanced { from, to } = step {
+        advance(conn, tenant, found.id, to, |stmt| {
             if let (MessageStatus::Failed, Some(failure)) = (to, &update.failure) {
                 set_failure(stmt, failure);
             }
         })
         .await?;
+        event = Some(found.status_event(
+            from,
+            to,
+            update.at,
+            update.failure.as_ref(),
+            update.pricing.as_ref(),
+        ));
     }
-    Ok(StatusOutcome::Applied {
-        message_id,
+    let outcome = StatusOutcome::Applied {
+        message_id: found.id,
         transition: step,
-    })
+    };
+    Ok((outcome, event))
 }
 
 async fn find_row<C: ConnectionTrait>(
@@ -384,6 +478,19 @@ async fn insert_outbound_in<C: ConnectionTrait>(
         let stored = find_message(conn, tenant, Column::Id.eq(message.id.as_uuid()))
             .await?
             .ok_or(StoreError::NotFound)?;
+        let pending = NewEvent::new(
+            message.created_at,
+            EventPayload::MessageStatus(MessageStatusChanged {
+                message_id: message.id,
+                wamid: None,
+                customer,
+                status: MessageStatus::Pending,
+                previous: None,
+                failure: None,
+                pricing: None,
+            }),
+        );
+        append_in(conn, tenant, vec![pending]).await?;
         return Ok(OutboundInsert::Inserted(stored));
     }
     let key = message.idempotency_key.as_deref().unwrap_or_default();
@@ -445,6 +552,19 @@ async fn insert_inbound_in<C: ConnectionTrait>(
         outcomes[index] =
             insert_inbound_row(conn, tenant, *id, message, conversation, now, backend).await?;
     }
+    // New rows only, in the order Meta sent them.
+    let events = outcomes
+        .iter()
+        .zip(messages)
+        .filter_map(|(outcome, (_, message))| match outcome {
+            InboundInsert::Inserted(id) => Some(NewEvent::new(
+                message.sent_at,
+                EventPayload::for_inbound(*id, message),
+            )),
+            InboundInsert::Duplicate => None,
+        })
+        .collect();
+    append_in(conn, tenant, events).await?;
     Ok(outcomes)
 }
 
@@ -548,12 +668,15 @@ impl MessageRepository for SqlMessages {
             let set_wamid = |stmt: &mut UpdateStatement| {
                 stmt.value(Column::WaMessageId, wamid.as_str());
             };
-            let (_, current) = touch(&txn, tenant, &Target::Id(id), accepted, at, set_wamid)
+            let mut found = touch(&txn, tenant, &Target::Id(id), accepted, at, set_wamid)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            let step = transition(current, accepted);
-            if let Transition::Advanced { to, .. } = step {
+            found.wamid = Some(wamid.clone());
+            let step = transition(found.current, accepted);
+            if let Transition::Advanced { from, to } = step {
                 advance(&txn, tenant, id, to, |_| {}).await?;
+                let event = found.status_event(from, to, at, None, None);
+                append_in(&txn, tenant, vec![event]).await?;
             }
             Ok(step)
         }
@@ -571,12 +694,14 @@ impl MessageRepository for SqlMessages {
         let txn = begin_write(&self.db).await?;
         let result = async {
             let failed = MessageStatus::Failed;
-            let (_, current) = touch(&txn, tenant, &Target::Id(id), failed, at, |_| {})
+            let found = touch(&txn, tenant, &Target::Id(id), failed, at, |_| {})
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            let step = transition(current, failed);
-            if let Transition::Advanced { to, .. } = step {
+            let step = transition(found.current, failed);
+            if let Transition::Advanced { from, to } = step {
                 advance(&txn, tenant, id, to, |stmt| set_failure(stmt, failure)).await?;
+                let event = found.status_event(from, to, at, Some(failure), None);
+                append_in(&txn, tenant, vec![event]).await?;
             }
             Ok(step)
         }
@@ -616,7 +741,12 @@ impl MessageRepository for SqlMessages {
         update: &StatusUpdate,
     ) -> Result<StatusOutcome, StoreError> {
         let txn = begin_write(&self.db).await?;
-        let result = apply_status_in(&txn, tenant, update).await;
+        let result = async {
+            let (outcome, event) = apply_status_in(&txn, tenant, update).await?;
+            append_in(&txn, tenant, event.into_iter().collect()).await?;
+            Ok(outcome)
+        }
+        .await;
         finish(txn, result).await
     }
 

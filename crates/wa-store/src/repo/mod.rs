@@ -10,6 +10,8 @@ pub(crate) mod app_tables;
 pub(crate) mod connection;
 pub(crate) mod conversation;
 pub(crate) mod credential;
+pub(crate) mod event_endpoints;
+pub(crate) mod event_log;
 pub(crate) mod message;
 pub(crate) mod onboarding;
 pub(crate) mod outbox;

@@ -10,6 +10,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 use wa_domain::{
+    event::{EventPayload, NewEvent, TemplateStatusChanged},
     ids::{PhoneNumberId, TenantId, WabaId},
     onboarding::{SignupFailure, SignupState, SignupStep},
     ports::{ConnectionDirectory, SignupRepository, StoreError, TemplateRepository},
@@ -19,7 +20,7 @@ use wa_domain::{
 use crate::{
     convert::timestamp,
     error::{classify, corrupt},
-    repo::{begin_write, finish, insert_row},
+    repo::{begin_write, event_log::append_in, finish, insert_row},
 };
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -437,8 +438,37 @@ impl TemplateRepository for SqlTemplates {
             }
             _ => return Ok(false),
         }
-        let result = self.db.execute(&stmt).await.map_err(classify)?;
-        Ok(result.rows_affected() > 0)
+        stmt.returning(Query::returning().columns([
+            WhatsappTemplates::MetaId,
+            WhatsappTemplates::Name,
+            WhatsappTemplates::Language,
+        ]));
+        // The status and its `template.status` events commit together.
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            let rows = txn.query_all(&stmt).await.map_err(classify)?;
+            let events = rows
+                .iter()
+                .map(|row| {
+                    let bad = |e: sea_orm::DbErr| corrupt("whatsapp_templates", e);
+                    Ok(NewEvent::new(
+                        at,
+                        EventPayload::TemplateStatus(TemplateStatusChanged {
+                            template_id: row.try_get("", "meta_id").map_err(bad)?,
+                            name: row.try_get("", "name").map_err(bad)?,
+                            language: row.try_get("", "language").map_err(bad)?,
+                            status: change.status.clone(),
+                            reason: None,
+                        }),
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let matched = !events.is_empty();
+            append_in(&txn, tenant, events).await?;
+            Ok(matched)
+        }
+        .await;
+        finish(txn, result).await
     }
 }
 

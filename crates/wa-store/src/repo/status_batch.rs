@@ -18,6 +18,9 @@
 //!    backwards, and each time column keeps the earliest report with the same `CASE` as the
 //!    single path.
 //!
+//! 4. **Events.** One `message.status` per advancing transition, in input order, appended last
+//!    in the same transaction (one counter update and one multi-row `INSERT`).
+//!
 //! An update whose wamid is not stored yet but which carries our id as callback data (the send
 //! response was lost) takes the single path on its own (that is rare); the row it finds is then
 //! locked and read like the others, so the batch's later updates for the same wamid join in.
@@ -31,7 +34,8 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 use wa_domain::{
-    ids::{MessageId, TenantId},
+    event::NewEvent,
+    ids::TenantId,
     message::{MessageFailure, StatusOutcome, StatusUpdate},
     ports::StoreError,
     status::{MessageStatus, Transition, transition},
@@ -40,8 +44,11 @@ use wa_domain::{
 use crate::{
     convert::timestamp,
     entity::whatsapp_message::{self, Column},
-    error::{classify, corrupt},
-    repo::message::apply_status_in,
+    error::classify,
+    repo::{
+        event_log::append_in,
+        message::{TOUCHED_COLUMNS, Touched, apply_status_in},
+    },
 };
 
 const TABLE: &str = "whatsapp_messages";
@@ -148,8 +155,8 @@ const ROW_WIDTH: usize = 19;
 
 /// A locked message and the batch's work on it.
 struct Locked {
-    id: MessageId,
-    current: MessageStatus,
+    /// The row as locked; `current` follows the batch's transitions.
+    row: Touched,
     plan: Plan,
     touched: bool,
 }
@@ -162,6 +169,7 @@ pub(crate) async fn apply<C: ConnectionTrait>(
 ) -> Result<Vec<StatusOutcome>, StoreError> {
     let mut rows = lock(conn, tenant, updates).await?;
     let mut outcomes = Vec::with_capacity(updates.len());
+    let mut events: Vec<NewEvent> = Vec::new();
     for update in updates {
         let Some(row) = rows.get_mut(update.wamid.as_str()) else {
             // Unknown wamid: only our callback id can still find the message.
@@ -169,7 +177,8 @@ pub(crate) async fn apply<C: ConnectionTrait>(
                 outcomes.push(StatusOutcome::UnknownMessage);
                 continue;
             }
-            let outcome = apply_status_in(conn, tenant, update).await?;
+            let (outcome, event) = apply_status_in(conn, tenant, update).await?;
+            events.extend(event);
             if matches!(outcome, StatusOutcome::Applied { .. }) {
                 // The callback recorded the wamid: the batch's later updates for it join in.
                 rows.extend(lock(conn, tenant, std::slice::from_ref(update)).await?);
@@ -180,19 +189,26 @@ pub(crate) async fn apply<C: ConnectionTrait>(
         if update.status == MessageStatus::Pending {
             // Never an incoming status: nothing to write.
             outcomes.push(StatusOutcome::Applied {
-                message_id: row.id,
+                message_id: row.row.id,
                 transition: Transition::Ignored,
             });
             continue;
         }
-        let step = transition(row.current, update.status);
+        let step = transition(row.row.current, update.status);
         row.plan.absorb(update, step);
         row.touched = true;
-        if let Transition::Advanced { to, .. } = step {
-            row.current = to;
+        if let Transition::Advanced { from, to } = step {
+            row.row.current = to;
+            events.push(row.row.status_event(
+                from,
+                to,
+                update.at,
+                update.failure.as_ref(),
+                update.pricing.as_ref(),
+            ));
         }
         outcomes.push(StatusOutcome::Applied {
-            message_id: row.id,
+            message_id: row.row.id,
             transition: step,
         });
     }
@@ -200,7 +216,7 @@ pub(crate) async fn apply<C: ConnectionTrait>(
     let mut planned: Vec<(Uuid, Plan)> = rows
         .into_values()
         .filter(|row| row.touched)
-        .map(|row| (row.id.as_uuid(), row.plan))
+        .map(|row| (row.row.id.as_uuid(), row.plan))
         .collect();
     planned.sort_by_key(|(id, _)| *id);
     let mut planned = planned.into_iter().peekable();
@@ -210,6 +226,8 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             .await
             .map_err(classify)?;
     }
+    // Last: the tenant's counter is taken after every message lock (rows → tenant).
+    append_in(conn, tenant, events).await?;
     Ok(outcomes)
 }
 
@@ -227,7 +245,7 @@ async fn lock<C: ConnectionTrait>(
     for chunk in wamids.chunks(CHUNK) {
         let mut select = Query::select();
         select
-            .columns([Column::Id, Column::WaMessageId, Column::StatusRank])
+            .columns(TOUCHED_COLUMNS)
             .from(whatsapp_message::Entity)
             .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
             .and_where(Expr::col(Column::WaMessageId).is_in(chunk.iter().copied()))
@@ -236,17 +254,14 @@ async fn lock<C: ConnectionTrait>(
             select.lock(LockType::Update);
         }
         for row in conn.query_all(&select).await.map_err(classify)? {
-            let id: Uuid = row.try_get("", "id").map_err(classify)?;
-            let wamid: String = row.try_get("", "wa_message_id").map_err(classify)?;
-            let rank: i16 = row.try_get("", "status_rank").map_err(classify)?;
-            let current = MessageStatus::from_rank(rank)
-                .ok_or_else(|| corrupt(TABLE, format!("unknown status rank {rank}")))?;
-            let id = MessageId::from_uuid(id).map_err(|e| corrupt(TABLE, e))?;
+            let row = Touched::from_row(&row)?;
+            let Some(wamid) = row.wamid.as_ref().map(|w| w.as_str().to_owned()) else {
+                continue;
+            };
             rows.insert(
                 wamid,
                 Locked {
-                    id,
-                    current,
+                    row,
                     plan: Plan::default(),
                     touched: false,
                 },

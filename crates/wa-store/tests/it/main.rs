@@ -13,6 +13,8 @@ mod app_tables;
 mod conversations;
 mod credentials;
 mod errors;
+mod event_endpoints;
+mod events;
 mod inbound;
 mod isolation;
 mod messages;

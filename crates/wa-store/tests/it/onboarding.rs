@@ -4,10 +4,12 @@
 use wa_domain::{
     connection::{Connection, ConnectionHealth},
     error_class::ErrorClass,
+    event::EventPayload,
     ids::{PhoneNumberId, TenantId, WabaId},
     onboarding::{SignupFailure, SignupState, SignupStep, advice},
     ports::{
-        ConnectionDirectory, ConnectionRepository, SignupRepository, StoreError, TemplateRepository,
+        ConnectionDirectory, ConnectionRepository, EventLog, SignupRepository, StoreError,
+        TemplateRepository,
     },
     template_catalog::{
         ButtonSpec, SyncedTemplate, TemplateSpec, TemplateStatusChange, TextVariables,
@@ -126,6 +128,36 @@ async fn templates_are_replaced_found_and_paused_per_tenant(db: TestDb) {
         status: "APPROVED".to_owned(),
     };
     assert!(repo.set_status(tenant, &approved, at(3)).await.unwrap());
+    // Each change wrote its `template.status` event with it; the other tenant got none.
+    let statuses: Vec<(Option<String>, String, String)> = db
+        .events()
+        .read(tenant, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|event| match event.payload {
+            EventPayload::TemplateStatus(change) => {
+                Some((change.template_id, change.name, change.status))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (
+                Some("1".to_owned()),
+                "order".to_owned(),
+                "PAUSED".to_owned()
+            ),
+            (
+                Some("1".to_owned()),
+                "order".to_owned(),
+                "APPROVED".to_owned()
+            ),
+        ]
+    );
+    assert!(db.events().read(other, 0, 100).await.unwrap().is_empty());
     // An empty sync is still a sync.
     repo.replace_all(other, &[]).await.unwrap();
     assert!(repo.last_synced(other).await.unwrap().is_some());
