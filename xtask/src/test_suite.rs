@@ -3,7 +3,8 @@
 //! Makes sure the local PostgreSQL server is up (starting the cluster when it is installed but
 //! stopped), points `WA_TEST_POSTGRES_URL` at it unless the caller already did, and runs every
 //! test of the workspace. Tests that need PostgreSQL read that variable and fail loudly when it is
-//! missing, so running plain `cargo test` without it is an error, never a silent skip.
+//! missing, so running plain `cargo test` without it is an error, never a silent skip. The
+//! headless browser the signup page test needs is installed the same way when it is missing.
 
 use std::{
     net::{SocketAddr, TcpStream},
@@ -20,6 +21,7 @@ const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const POSTGRES_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 5432);
 
 pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
+    ensure_browser();
     cargo_with_postgres(
         root,
         "test",
@@ -74,6 +76,36 @@ fn cargo_with_postgres(
         bail!("cargo {task} failed ({status})");
     }
     Ok(())
+}
+
+/// The signup page test drives Debian's Chromium through chromedriver. Where they are missing
+/// and we may install packages (root with apt-get, as on a fresh machine of this project), they
+/// are installed; otherwise that test fails and names the command.
+fn ensure_browser() {
+    const BINARIES: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
+    if BINARIES.iter().all(|path| Path::new(path).exists()) {
+        return;
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    if !is_root || !Path::new("/usr/bin/apt-get").exists() {
+        println!(
+            "xtask test: Chromium is missing; the signup page test will fail \
+             (apt-get install -y chromium chromium-driver)"
+        );
+        return;
+    }
+    println!("xtask test: installing Chromium and chromedriver for the signup page test");
+    let installed = Command::new("apt-get")
+        .args(["install", "-y", "-q", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed {
+        println!("xtask test: installing Chromium failed; the signup page test will say why");
+    }
 }
 
 fn postgres_is_listening() -> bool {
