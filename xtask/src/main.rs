@@ -3,11 +3,15 @@
 //! Tasks:
 //! - `tidy`: architecture and hygiene checks that CI runs (see `tidy.rs`).
 //! - `test`: every test, with PostgreSQL made available (see `test_suite.rs`).
-//! - `bench`: every criterion benchmark, PostgreSQL made available (see `test_suite.rs`).
+//! - `bench`: every criterion benchmark, PostgreSQL made available (see `test_suite.rs`);
+//!   `bench e2e`: the service end to end under load beside the bare-reqwest floor
+//!   (see `bench_e2e.rs`).
 //! - `migrate`: applies or rolls back the schema (see `migrate.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench_e2e;
+#[cfg(feature = "migrate")]
 mod migrate;
 mod test_suite;
 mod tidy;
@@ -23,8 +27,11 @@ fn main() -> Result<()> {
     match task.as_str() {
         "tidy" => tidy::run(&workspace_root()),
         "test" => test_suite::run(&workspace_root(), &rest),
+        "bench" if rest.first().is_some_and(|a| a == "e2e") => {
+            bench_e2e::run(&workspace_root(), &rest[1..])
+        }
         "bench" => test_suite::bench(&workspace_root(), &rest),
-        "migrate" => migrate::run(&workspace_root(), &rest),
+        "migrate" => migrate(&workspace_root(), &rest),
         "" | "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -43,9 +50,41 @@ fn print_help() {
          tidy                     dependency rule, module docs and banned macros\n  \
          test [cargo args]        all tests on SQLite and PostgreSQL (starts local PostgreSQL)\n  \
          bench [cargo args]       criterion benchmarks, e.g. `bench -p wa-store` (PostgreSQL too)\n  \
+         bench e2e [--quick]      wa serve under load on SQLite and PostgreSQL beside the\n                                  \
+         bare-reqwest floor (needs nginx and ../shared/bench)\n  \
          migrate [up|down [N]|status|fresh]\n                                  \
          the schema, on DATABASE_URL or data/wa.db"
     );
+}
+
+/// `migrate` with the feature built in.
+#[cfg(feature = "migrate")]
+fn migrate(root: &std::path::Path, rest: &[String]) -> Result<()> {
+    migrate::run(root, rest)
+}
+
+/// `migrate` from the default build: runs xtask again with the `migrate` feature.
+#[cfg(not(feature = "migrate"))]
+fn migrate(root: &std::path::Path, rest: &[String]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "xtask",
+            "--features",
+            "migrate",
+            "--",
+        ])
+        .arg("migrate")
+        .args(rest)
+        .status()?;
+    if !status.success() {
+        bail!("xtask migrate failed ({status})");
+    }
+    Ok(())
 }
 
 /// The workspace root: xtask lives one level below it.

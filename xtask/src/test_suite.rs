@@ -25,7 +25,15 @@ pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
     cargo_with_postgres(
         root,
         "test",
-        &["test", "--workspace", "--all-targets", "--no-fail-fast"],
+        &[
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--no-fail-fast",
+            // xtask's own migrate tests; see xtask's Cargo.toml.
+            "--features",
+            "xtask/migrate",
+        ],
         extra_args,
     )
 }
@@ -47,19 +55,24 @@ pub(crate) fn bench(root: &Path, extra_args: &[String]) -> Result<()> {
     )
 }
 
+/// `WA_TEST_POSTGRES_URL`, or the local cluster (started when it is down) at its default URL.
+pub(crate) fn postgres_url() -> Result<String> {
+    match std::env::var("WA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Ok(url),
+        _ => {
+            ensure_local_postgres()?;
+            Ok(DEFAULT_POSTGRES_URL.to_owned())
+        }
+    }
+}
+
 fn cargo_with_postgres(
     root: &Path,
     task: &str,
     args: &[&str],
     extra_args: &[String],
 ) -> Result<()> {
-    let url = match std::env::var("WA_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            ensure_local_postgres()?;
-            DEFAULT_POSTGRES_URL.to_owned()
-        }
-    };
+    let url = postgres_url()?;
     println!(
         "xtask {task}: PostgreSQL runs use WA_TEST_POSTGRES_URL={}",
         redact_password(&url)

@@ -133,6 +133,7 @@ pub fn build_state(
         adapters.vault.clone(),
         Arc::new(adapters.store.events()),
         adapters.ports.clock.clone(),
+        events.subscribe(),
         config.event_delivery.clone(),
         cancel,
     )
@@ -274,8 +275,8 @@ impl WebhookInbox for StoreInbox {
             .collect())
     }
 
-    async fn complete(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
-        self.0.webhook_inbox().complete(id, at).await
+    async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError> {
+        self.0.webhook_inbox().complete(ids, at).await
     }
 
     async fn release(

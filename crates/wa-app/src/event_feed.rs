@@ -50,6 +50,12 @@ impl EventFeed {
         self.recheck
     }
 
+    /// A receiver that changes whenever [`Self::notify`] is called (for workers that wait on
+    /// the log themselves).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.signal.subscribe()
+    }
+
     /// Events were committed in this process: waiting readers look now.
     pub fn notify(&self) {
         self.signal

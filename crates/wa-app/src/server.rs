@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
+use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -116,6 +117,14 @@ pub async fn start(config: Config) -> Result<RunningServer> {
 }
 
 fn serve(listener: TcpListener, router: axum::Router, cancel: CancellationToken) -> JoinHandle<()> {
+    // Without TCP_NODELAY, a response written in two segments (head, then body) waits for the
+    // client's delayed ACK before its second segment leaves: milliseconds per request on a
+    // kept-alive connection, whatever the handler costs.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %error, "TCP_NODELAY could not be set on a connection");
+        }
+    });
     tokio::spawn(async move {
         let shutdown = async move { cancel.cancelled().await };
         if let Err(error) = axum::serve(listener, router)

@@ -61,11 +61,11 @@ pub trait WebhookInbox: Send + Sync + 'static {
         lease_until: OffsetDateTime,
     ) -> Result<Vec<InboxItem>, StoreError>;
 
-    /// Marks a body processed.
+    /// Marks bodies processed.
     ///
     /// # Errors
     /// Storage failures.
-    async fn complete(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError>;
+    async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError>;
 
     /// Gives a body back after a failure, to be retried after `retry_at`.
     ///

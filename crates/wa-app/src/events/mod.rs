@@ -51,6 +51,7 @@ pub fn start(
     vault: Arc<Vault>,
     log: Arc<dyn EventLog>,
     clock: Arc<dyn Clock>,
+    appended: tokio::sync::watch::Receiver<u64>,
     settings: EventDeliverySettings,
     cancel: CancellationToken,
 ) -> Result<(Endpoints, JoinHandle<()>), reqwest::Error> {
@@ -67,6 +68,7 @@ pub fn start(
             log,
             clock,
             client,
+            appended,
         },
         cancel,
     );

@@ -45,6 +45,10 @@ use super::{endpoints::Endpoints, signature};
 const READ_BATCH: u32 = 200;
 /// Dead letters picked up for redelivery per look.
 const REDELIVERY_BATCH: u32 = 20;
+/// The shortest time between two reads of a tenant's log woken by new events.
+const MIN_READ_GAP: Duration = Duration::from_millis(20);
+/// The shortest time between two writes of an endpoint's cursor.
+const CURSOR_WRITE_GAP: Duration = Duration::from_secs(1);
 
 /// What the worker needs.
 #[derive(Clone)]
@@ -57,6 +61,9 @@ pub struct WorkerDeps {
     pub clock: Arc<dyn Clock>,
     /// The guarded outbound client.
     pub client: reqwest::Client,
+    /// Changes when this process appended events ([`crate::event_feed::EventFeed::subscribe`]);
+    /// other processes' events are found by the poll.
+    pub appended: watch::Receiver<u64>,
 }
 
 struct Shared {
@@ -227,8 +234,21 @@ impl EndpointTask {
         let mut jobs: JoinSet<(Job, Outcome)> = JoinSet::new();
         let renew_every = self.settings().lease / 3;
         let poll = self.settings().poll;
+        let mut appended = self.shared.deps.appended.clone();
         let mut renewed = Instant::now();
         let mut holding = true;
+        // The log is read when events were appended here (at most every `MIN_READ_GAP`, so a
+        // busy tenant's events are read in batches) or at every poll; dead letters asked for
+        // redelivery are looked for at every poll. The cursor is written at most every
+        // `CURSOR_WRITE_GAP`: after a crash, delivery resumes from the last write (at least
+        // once), and an endpoint that delivers thousands of events a second does not cost
+        // thousands of writes.
+        let mut read_wanted = true;
+        // Off if the signal's sender is gone (shutdown): the poll still finds everything.
+        let mut listening = true;
+        let mut last_read: Option<Instant> = None;
+        let mut last_poll = Instant::now();
+        let mut cursor_written = Instant::now();
         while !cancel.is_cancelled() {
             if renewed.elapsed() >= renew_every {
                 renewed = Instant::now();
@@ -237,16 +257,38 @@ impl EndpointTask {
                     break;
                 }
             }
-            if let Err(error) = self.read_more().await {
-                tracing::warn!(tenant.id = %self.row.tenant_id, endpoint.id = %self.row.id,
-                    error = %error, "reading events failed; retrying");
+            let polling = last_poll.elapsed() >= poll;
+            let read_due =
+                polling || (read_wanted && last_read.is_none_or(|at| at.elapsed() >= MIN_READ_GAP));
+            if read_due {
+                read_wanted = false;
+                last_read = Some(Instant::now());
+                if let Err(error) = self.read_more().await {
+                    tracing::warn!(tenant.id = %self.row.tenant_id, endpoint.id = %self.row.id,
+                        error = %error, "reading events failed; retrying");
+                }
             }
-            if !self.advance_cursor().await {
-                holding = false;
-                break;
+            if polling {
+                last_poll = Instant::now();
+                self.start_redeliveries(&mut jobs, &cancel).await;
+            }
+            if cursor_written.elapsed() >= CURSOR_WRITE_GAP {
+                cursor_written = Instant::now();
+                if !self.advance_cursor().await {
+                    holding = false;
+                    break;
+                }
             }
             self.start_lanes(&mut jobs, &cancel);
-            self.start_redeliveries(&mut jobs, &cancel).await;
+            // Wake for the next due read (a wanted one waits out the gap), poll or cursor write.
+            let next_read = match (read_wanted, last_read) {
+                (true, Some(at)) => MIN_READ_GAP.saturating_sub(at.elapsed()),
+                (true, None) => Duration::ZERO,
+                (false, _) => poll.saturating_sub(last_poll.elapsed()),
+            };
+            let wait = next_read
+                .min(poll.saturating_sub(last_poll.elapsed()))
+                .min(CURSOR_WRITE_GAP.saturating_sub(cursor_written.elapsed()));
             tokio::select! {
                 Some(done) = jobs.join_next() => {
                     if let Ok((job, outcome)) = done {
@@ -257,7 +299,13 @@ impl EndpointTask {
                         self.finish(job, outcome).await;
                     }
                 }
-                () = tokio::time::sleep(poll) => {}
+                changed = appended.changed(), if listening && !read_wanted => {
+                    match changed {
+                        Ok(()) => read_wanted = true,
+                        Err(_) => listening = false,
+                    }
+                }
+                () = tokio::time::sleep(wait) => {}
                 () = cancel.cancelled() => {}
             }
         }

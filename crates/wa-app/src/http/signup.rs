@@ -68,10 +68,15 @@ pub fn page_token_key(admin_token: Option<&SecretString>) -> Option<SecretString
     })
 }
 
-fn sign(key: &SecretString, tenant: TenantId, expires: i64) -> Option<String> {
+/// The MAC of a page token: over the tenant and the expiry, under the page-token key.
+fn page_mac(key: &SecretString, tenant: TenantId, expires: i64) -> Option<Hmac<Sha256>> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes()).ok()?;
     mac.update(format!("{tenant}:{expires}").as_bytes());
-    Some(hex::encode(mac.finalize().into_bytes()))
+    Some(mac)
+}
+
+fn sign(key: &SecretString, tenant: TenantId, expires: i64) -> Option<String> {
+    page_mac(key, tenant, expires).map(|mac| hex::encode(mac.finalize().into_bytes()))
 }
 
 /// A page token for the tenant, valid until `expires`.
@@ -103,11 +108,7 @@ pub fn check_page_token(
     let Ok(given) = hex::decode(signature) else {
         return false;
     };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes()) else {
-        return false;
-    };
-    mac.update(format!("{tenant}:{expires}").as_bytes());
-    mac.verify_slice(&given).is_ok()
+    page_mac(key, tenant, expires).is_some_and(|mac| mac.verify_slice(&given).is_ok())
 }
 
 /// The caller may act for the tenant: bearer credentials, or a valid page token.

@@ -249,16 +249,15 @@ impl Dispatcher {
             let (sender, receiver) = mpsc::unbounded_channel();
             let held = Arc::new(AtomicUsize::new(0));
             let pacing = Pacing::new(throughput, &self.settings);
-            let task = tokio::spawn(run_lane(
-                self.ports.clone(),
-                self.outbox.clone(),
-                self.settings.clone(),
-                pacing,
-                receiver,
-                held.clone(),
-                self.events.clone(),
-                self.cancel.clone(),
-            ));
+            let context = LaneContext {
+                ports: self.ports.clone(),
+                outbox: self.outbox.clone(),
+                settings: self.settings.clone(),
+                events: self.events.clone(),
+                cancel: self.cancel.clone(),
+                held: held.clone(),
+            };
+            let task = tokio::spawn(run_lane(context, pacing, receiver));
             Lane {
                 sender,
                 held,
@@ -318,18 +317,33 @@ impl Pacing {
     }
 }
 
-// Each argument is a distinct shared handle of the lane's task; a struct would only rename them.
-#[allow(clippy::too_many_arguments)]
-async fn run_lane(
+/// What a lane's task shares with the worker and with the sends it spawns.
+struct LaneContext {
     ports: Ports,
     outbox: Arc<dyn Outbox>,
     settings: Arc<DeliverySettings>,
-    pacing: Pacing,
-    mut receiver: mpsc::UnboundedReceiver<(ClaimedMessage, OwnedSemaphorePermit)>,
-    held: Arc<AtomicUsize>,
     events: EventFeed,
     cancel: CancellationToken,
+    /// Messages the lane holds (queued or in flight): the worker skips the tenant in its
+    /// claims while this is at the per-tenant limit.
+    held: Arc<AtomicUsize>,
+}
+
+/// One tenant's lane: paces its claimed messages through the number's and the pairs' limiters
+/// and spawns each send.
+async fn run_lane(
+    context: LaneContext,
+    pacing: Pacing,
+    mut receiver: mpsc::UnboundedReceiver<(ClaimedMessage, OwnedSemaphorePermit)>,
 ) {
+    let LaneContext {
+        ports,
+        outbox,
+        settings,
+        events,
+        cancel,
+        held,
+    } = context;
     let mut sent_since_cleanup = 0_u32;
     while let Some((message, permit)) = receiver.recv().await {
         if cancel.is_cancelled() {

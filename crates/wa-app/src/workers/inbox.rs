@@ -7,11 +7,14 @@
 //! halfway before a crash is simply processed again. Unknown numbers are logged, counted and
 //! dropped; a body that fails because the database is down is released and retried.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
+    ids::{PhoneNumberId, TenantId},
+    inbound::InboundMessage,
+    message::StatusUpdate,
     ports::StoreError,
     usecase::{Ports, inbound::record_inbound, status::apply_status_updates},
 };
@@ -62,30 +65,92 @@ pub fn spawn(
 
 /// Claims and processes one batch; returns how many bodies it handled.
 ///
+/// The batch's bodies are parsed first and what they carry is merged per tenant, so a batch of
+/// single-status deliveries (Meta's usual shape) costs one status transaction per tenant, not
+/// one per body; the bodies are then marked processed in one statement. A tenant whose work
+/// fails sends back exactly the bodies that carried some of it, to be retried (everything here
+/// is idempotent, so the parts that did apply are applied again harmlessly).
+///
 /// # Errors
-/// When the inbox itself cannot be read.
+/// When the inbox itself cannot be read or written.
 pub async fn run_once(ports: &Ports, inbox: &dyn WebhookInbox) -> Result<usize, StoreError> {
     let now = ports.clock.now();
     let items = inbox.claim(BATCH, now, now + LEASE).await?;
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let mut failed: HashMap<i64, String> = HashMap::new();
+    let mut work = TenantWork::default();
     for item in &items {
-        match process(ports, item).await {
-            Ok(()) => inbox.complete(item.id, ports.clock.now()).await?,
-            Err(error) => {
-                let retry_at = ports.clock.now() + retry_delay(item.attempts);
-                tracing::warn!(inbox.id = item.id, attempts = item.attempts + 1, error = %error, "webhook processing failed; will retry");
-                metrics::counter!("wa_webhook_processing_errors_total").increment(1);
-                inbox.release(item.id, &error.to_string(), retry_at).await?;
+        if let Err(error) = gather(ports, item, &mut work).await {
+            failed.insert(item.id, error.to_string());
+        }
+    }
+    for group in work.groups {
+        if let Err(error) = apply(ports, &group).await {
+            for body in group.bodies {
+                failed.entry(body).or_insert_with(|| error.to_string());
             }
         }
+    }
+    let done: Vec<i64> = items
+        .iter()
+        .map(|item| item.id)
+        .filter(|id| !failed.contains_key(id))
+        .collect();
+    inbox.complete(&done, ports.clock.now()).await?;
+    for item in &items {
+        let Some(error) = failed.get(&item.id) else {
+            continue;
+        };
+        let retry_at = ports.clock.now() + retry_delay(item.attempts);
+        tracing::warn!(inbox.id = item.id, attempts = item.attempts + 1, error = %error, "webhook processing failed; will retry");
+        metrics::counter!("wa_webhook_processing_errors_total").increment(1);
+        inbox.release(item.id, error, retry_at).await?;
     }
     Ok(items.len())
 }
 
-fn retry_delay(attempts: u32) -> time::Duration {
-    time::Duration::seconds(2i64.pow(attempts.min(8)))
+/// A batch's inbound messages and statuses, merged per tenant in body order.
+#[derive(Default)]
+struct TenantWork {
+    groups: Vec<TenantGroup>,
+    /// Each business number's tenant, looked up once per batch.
+    tenants: HashMap<PhoneNumberId, Option<TenantId>>,
 }
 
-async fn process(ports: &Ports, item: &InboxItem) -> Result<(), StoreError> {
+struct TenantGroup {
+    tenant: TenantId,
+    messages: Vec<InboundMessage>,
+    updates: Vec<StatusUpdate>,
+    /// The bodies that carried some of this work.
+    bodies: Vec<i64>,
+}
+
+impl TenantWork {
+    fn group(&mut self, tenant: TenantId, body: i64) -> &mut TenantGroup {
+        let index = match self.groups.iter().position(|g| g.tenant == tenant) {
+            Some(index) => index,
+            None => {
+                self.groups.push(TenantGroup {
+                    tenant,
+                    messages: Vec::new(),
+                    updates: Vec::new(),
+                    bodies: Vec::new(),
+                });
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[index];
+        if group.bodies.last() != Some(&body) {
+            group.bodies.push(body);
+        }
+        group
+    }
+}
+
+/// Parses one body and adds what it carries to `work`; account events are applied at once.
+async fn gather(ports: &Ports, item: &InboxItem, work: &mut TenantWork) -> Result<(), StoreError> {
     let batch = match parse(&item.body) {
         Ok(batch) => batch,
         Err(error) => {
@@ -98,42 +163,56 @@ async fn process(ports: &Ports, item: &InboxItem) -> Result<(), StoreError> {
         tracing::warn!(inbox.id = item.id, problem = ?problem, "webhook item skipped");
     }
     for number in &batch.numbers {
-        let Some(tenant) = ports
-            .connections
-            .resolve_tenant(&number.phone_number_id)
-            .await?
-        else {
+        let tenant = match work.tenants.get(&number.phone_number_id) {
+            Some(tenant) => *tenant,
+            None => {
+                let tenant = ports
+                    .connections
+                    .resolve_tenant(&number.phone_number_id)
+                    .await?;
+                work.tenants.insert(number.phone_number_id.clone(), tenant);
+                tenant
+            }
+        };
+        let Some(tenant) = tenant else {
             metrics::counter!("wa_webhooks_unknown_number_total").increment(1);
             tracing::warn!(phone_number_id = %number.phone_number_id, "webhook for a number no tenant owns; dropped");
             continue;
         };
-        let messages: Vec<_> = number
-            .messages
-            .iter()
-            .map(|event| event.message.clone())
-            .collect();
-        let inbound = record_inbound(ports, tenant, &messages).await?;
-        let updates: Vec<_> = number
-            .statuses
-            .iter()
-            .map(|event| event.update.clone())
-            .collect();
-        let statuses = apply_status_updates(ports, tenant, &updates).await?;
-        for late in &statuses.after_failure {
-            tracing::warn!(tenant.id = %tenant, message.wamid = %late.wamid, status = late.status.as_str(),
-                "success status after failed: recorded, state kept failed");
-        }
-        for unknown in &statuses.unknown {
-            tracing::info!(tenant.id = %tenant, message.wamid = %unknown.wamid, status = unknown.status.as_str(),
-                "status for a message this tenant does not know");
-        }
-        metrics::counter!("wa_webhook_messages_total").increment(inbound.inserted.len() as u64);
-        metrics::counter!("wa_webhook_statuses_total").increment(updates.len() as u64);
         for error in &number.errors {
             tracing::warn!(tenant.id = %tenant, error.code = ?error.failure.code, error.title = %error.failure.title,
                 "Meta reported an error for the number");
         }
+        let group = work.group(tenant, item.id);
+        group
+            .messages
+            .extend(number.messages.iter().map(|event| event.message.clone()));
+        group
+            .updates
+            .extend(number.statuses.iter().map(|event| event.update.clone()));
     }
     crate::workers::account_events::apply(ports, &batch.account_events).await?;
     Ok(())
+}
+
+/// One tenant's share of the batch: inbound messages first, then statuses.
+async fn apply(ports: &Ports, group: &TenantGroup) -> Result<(), StoreError> {
+    let tenant = group.tenant;
+    let inbound = record_inbound(ports, tenant, &group.messages).await?;
+    let statuses = apply_status_updates(ports, tenant, &group.updates).await?;
+    for late in &statuses.after_failure {
+        tracing::warn!(tenant.id = %tenant, message.wamid = %late.wamid, status = late.status.as_str(),
+            "success status after failed: recorded, state kept failed");
+    }
+    for unknown in &statuses.unknown {
+        tracing::info!(tenant.id = %tenant, message.wamid = %unknown.wamid, status = unknown.status.as_str(),
+            "status for a message this tenant does not know");
+    }
+    metrics::counter!("wa_webhook_messages_total").increment(inbound.inserted.len() as u64);
+    metrics::counter!("wa_webhook_statuses_total").increment(group.updates.len() as u64);
+    Ok(())
+}
+
+fn retry_delay(attempts: u32) -> time::Duration {
+    time::Duration::seconds(2i64.pow(attempts.min(8)))
 }

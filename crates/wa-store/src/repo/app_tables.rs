@@ -220,11 +220,14 @@ impl WebhookInboxRows {
         Ok(items)
     }
 
-    /// Marks a body processed.
+    /// Marks bodies processed, in one statement.
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn complete(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+    pub async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let backend = self.db.get_database_backend();
         let stmt = Query::update()
             .table(WebhookInbox::Table)
@@ -236,7 +239,7 @@ impl WebhookInboxRows {
                 WebhookInbox::ClaimedUntil,
                 Expr::val(timestamp::optional(backend, None)),
             )
-            .and_where(Expr::col(WebhookInbox::Id).eq(id))
+            .and_where(Expr::col(WebhookInbox::Id).is_in(ids.iter().copied()))
             .to_owned();
         self.db.execute(&stmt).await.map_err(classify)?;
         Ok(())

@@ -108,7 +108,7 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => {
             let me = params.bind(Value::Uuid(Some(request.owner.0)));
-            let free = lease_free(&me, &now);
+            let free = lease_free("", &me, &now);
             format!(
                 "WITH owners AS ( \
                    UPDATE whatsapp_connections SET pacer_owner = {me}, pacer_until = {lease} \
@@ -136,7 +136,7 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
                    ) picked \
                    LIMIT {limit} \
                  ) {returning}",
-                free_c = free.replace("pacer_", "c.pacer_"),
+                free_c = lease_free("c.", &me, &now),
             )
         }
         _ => format!(
@@ -160,10 +160,12 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
     params.statement(&sql)
 }
 
-/// A number this owner may pace: nobody holds it, its lease lapsed, or it is ours.
-fn lease_free(me: &str, now: &str) -> String {
+/// A number this owner may pace: nobody holds it, its lease lapsed, or it is ours. `table` is
+/// the connection table's alias with its dot (`c.`), or empty.
+fn lease_free(table: &str, me: &str, now: &str) -> String {
     format!(
-        "(pacer_owner IS NULL OR pacer_owner = {me} OR pacer_until IS NULL OR pacer_until < {now})"
+        "({table}pacer_owner IS NULL OR {table}pacer_owner = {me} \
+         OR {table}pacer_until IS NULL OR {table}pacer_until < {now})"
     )
 }
 

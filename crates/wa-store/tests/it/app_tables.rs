@@ -64,7 +64,7 @@ async fn inbox_bodies_are_claimed_completed_and_released(db: TestDb) {
     assert_eq!(ids(&second), pushed[2..]);
     assert!(inbox.claim(10, at(20), at(80)).await.unwrap().is_empty());
 
-    inbox.complete(pushed[0], at(30)).await.unwrap();
+    inbox.complete(&[pushed[0]], at(30)).await.unwrap();
     inbox
         .release(pushed[1], "tenant lookup failed", at(100))
         .await
