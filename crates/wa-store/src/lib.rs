@@ -7,6 +7,8 @@
 //!   [`SqlConversations`]) and [`CredentialRows`] for `wa-vault`.
 //! - [`entity`]: SeaORM row types, kept apart from `convert`, the hand-written conversions
 //!   between rows and domain types.
+//! - `group_commit`: the hot small writes (a new message, an accepted send) of concurrent
+//!   callers share one transaction and one commit ([`GroupCommitStats`]).
 //! - `error`: database errors sorted into the port's `StoreError`; no `DbErr` crosses a port.
 //!
 //! # Invariants
@@ -25,9 +27,11 @@ pub mod entity;
 
 mod convert;
 mod error;
+mod group_commit;
 mod repo;
 mod store;
 
+pub use group_commit::GroupCommitStats;
 pub use repo::{
     app_tables::{ApiKeyRows, InboxRow, WebhookInboxRows},
     connection::SqlConnections,

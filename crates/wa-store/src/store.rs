@@ -11,6 +11,7 @@ use wa_domain::ports::StoreError;
 
 use crate::{
     error::classify,
+    group_commit::GroupCommit,
     repo::{
         connection::SqlConnections, conversation::SqlConversations, credential::CredentialRows,
         message::SqlMessages, tenant::SqlTenants,
@@ -28,6 +29,8 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// The hot small writes (new messages, accepted sends) share transactions through it.
+    commits: GroupCommit,
 }
 
 impl Store {
@@ -66,12 +69,13 @@ impl Store {
                 StoreError::Other(source) => StoreError::Unavailable(source),
                 other => other,
             })?;
-        Ok(Self { db })
+        Ok(Self::from_connection(db))
     }
 
     /// Wraps a connection the caller configured.
     pub fn from_connection(db: DatabaseConnection) -> Self {
-        Self { db }
+        let commits = GroupCommit::new(db.clone());
+        Self { db, commits }
     }
 
     /// Applies every pending migration (what the app does at start-up).
@@ -85,6 +89,11 @@ impl Store {
     /// The underlying connection, for the app's own queries and tests.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// What group commit has done so far: how many transactions carried several writes.
+    pub fn group_commit_stats(&self) -> crate::GroupCommitStats {
+        self.commits.stats()
     }
 
     /// Which database this is.
@@ -112,7 +121,7 @@ impl Store {
 
     /// Messages.
     pub fn messages(&self) -> SqlMessages {
-        SqlMessages::new(self.db.clone())
+        SqlMessages::new(self.db.clone(), self.commits.clone())
     }
 
     /// The outbox: claims of `pending` messages, retries, the backlog.
@@ -122,7 +131,7 @@ impl Store {
 
     /// Conversations and windows.
     pub fn conversations(&self) -> SqlConversations {
-        SqlConversations::new(self.db.clone())
+        SqlConversations::new(self.db.clone(), self.commits.clone())
     }
 
     /// Tenants' API keys (the app's authentication).

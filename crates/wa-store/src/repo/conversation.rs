@@ -19,8 +19,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Value,
     sea_query::{Expr, ExprTrait, OnConflict, Query, UpdateStatement},
 };
 use time::OffsetDateTime;
@@ -42,6 +42,7 @@ use crate::{
         whatsapp_message,
     },
     error::{classify, corrupt},
+    group_commit::{GroupCommit, Write, WriteFuture, Written},
     repo::{begin_write, event_log::append_in, finish, insert_row, keep_unless, latest},
 };
 
@@ -51,11 +52,36 @@ const TABLE: &str = "whatsapp_conversations";
 #[derive(Debug, Clone)]
 pub struct SqlConversations {
     db: DatabaseConnection,
+    commits: GroupCommit,
 }
 
 impl SqlConversations {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, commits: GroupCommit) -> Self {
+        Self { db, commits }
+    }
+}
+
+/// [`ConversationRepository::record_outbound`] as a grouped write.
+struct RecordOutbound {
+    tenant: TenantId,
+    customer: CustomerIdentity,
+    at: OffsetDateTime,
+}
+
+impl Write for RecordOutbound {
+    type Output = ();
+
+    fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
+        Box::pin(async move {
+            let id = upsert_identity(txn, self.tenant, &self.customer, OffsetDateTime::now_utc())
+                .await?;
+            count_activity(txn, self.tenant, id, self.at, true, |_| {}).await?;
+            Ok(Written {
+                value: (),
+                tenant: self.tenant,
+                events: Vec::new(),
+            })
+        })
     }
 }
 
@@ -427,13 +453,13 @@ impl ConversationRepository for SqlConversations {
         customer: &CustomerIdentity,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let txn = begin_write(&self.db).await?;
-        let result = async {
-            let id = upsert_identity(&txn, tenant, customer, OffsetDateTime::now_utc()).await?;
-            count_activity(&txn, tenant, id, at, true, |_| {}).await
-        }
-        .await;
-        finish(txn, result).await
+        self.commits
+            .run(RecordOutbound {
+                tenant,
+                customer: customer.clone(),
+                at,
+            })
+            .await
     }
 
     async fn change_identity(

@@ -20,8 +20,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
     sea_query::{Expr, ExprTrait, Query},
 };
 use time::OffsetDateTime;
@@ -97,7 +97,6 @@ pub(crate) async fn append_in<C: ConnectionTrait>(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = conn.get_database_backend();
     let count = i64::try_from(events.len()).map_err(|e| StoreError::Other(Box::new(e)))?;
     let mut bump = Query::update();
     bump.table(tenant::Entity)
@@ -113,10 +112,127 @@ pub(crate) async fn append_in<C: ConnectionTrait>(
         .map_err(classify)?
         .ok_or(StoreError::NotFound)?;
     let last: i64 = row.try_get("", "event_seq").map_err(classify)?;
-    let first = last - count + 1;
     let recorded_at = timestamp::normalize(OffsetDateTime::now_utc());
-    let mut stored = Vec::with_capacity(events.len());
-    for (offset, chunk) in events.chunks(CHUNK).enumerate() {
+    let numbered = vec![(tenant, last - count + 1, events)];
+    insert_numbered(conn, &numbered, recorded_at).await?;
+    let Some((_, first, events)) = numbered.into_iter().next() else {
+        return Ok(Vec::new());
+    };
+    Ok(stored_events(tenant, first, events, recorded_at))
+}
+
+/// Appends several tenants' events inside the caller's transaction (a group commit's batch):
+/// the counters are locked in tenant-id order (so two batches cannot deadlock on them), moved
+/// with one `UPDATE`, and every event goes in with one multi-row `INSERT` per [`CHUNK`]. A
+/// tenant named twice has its events numbered in the order given. Call it LAST, like
+/// [`append_in`].
+///
+/// # Errors
+/// [`StoreError::NotFound`] when a tenant does not exist.
+pub(crate) async fn append_groups_in<C: ConnectionTrait>(
+    conn: &C,
+    groups: Vec<(TenantId, Vec<NewEvent>)>,
+) -> Result<(), StoreError> {
+    let mut groups: Vec<(TenantId, Vec<NewEvent>)> = groups
+        .into_iter()
+        .filter(|(_, events)| !events.is_empty())
+        .collect();
+    // Stable: one tenant's events keep their order.
+    groups.sort_by_key(|(tenant, _)| *tenant);
+    let mut merged: Vec<(TenantId, Vec<NewEvent>)> = Vec::with_capacity(groups.len());
+    for (tenant, events) in groups {
+        match merged.last_mut() {
+            Some((last, pending)) if *last == tenant => pending.extend(events),
+            _ => merged.push((tenant, events)),
+        }
+    }
+    if merged.len() <= 1 {
+        for (tenant, events) in merged {
+            append_in(conn, tenant, events).await?;
+        }
+        return Ok(());
+    }
+    let backend = conn.get_database_backend();
+    let placeholder = |values: &mut Vec<sea_orm::Value>, value: sea_orm::Value| -> String {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    if backend == DbBackend::Postgres {
+        // Lock the counters in id order first: the `UPDATE` below locks in whatever order it
+        // scans, and two batches must never take each other's tenants in opposite orders.
+        // `NO KEY UPDATE`, the lock the `UPDATE` itself takes: `FOR UPDATE` would also wait for
+        // the `KEY SHARE` locks other batches' foreign keys hold on these rows, and deadlock.
+        let mut values = Vec::with_capacity(merged.len());
+        let ids: Vec<String> = merged
+            .iter()
+            .map(|(tenant, _)| placeholder(&mut values, tenant.as_uuid().into()))
+            .collect();
+        let sql = format!(
+            "SELECT id FROM tenants WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+            ids.join(", ")
+        );
+        conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map_err(classify)?;
+    }
+    let mut values = Vec::with_capacity(merged.len() * 3);
+    let mut cases = String::new();
+    for (tenant, events) in &merged {
+        let id = placeholder(&mut values, tenant.as_uuid().into());
+        let count = i64::try_from(events.len()).map_err(|e| StoreError::Other(Box::new(e)))?;
+        let add = placeholder(&mut values, count.into());
+        cases.push_str(&format!(" WHEN {id} THEN {add}"));
+    }
+    let ids: Vec<String> = merged
+        .iter()
+        .map(|(tenant, _)| placeholder(&mut values, tenant.as_uuid().into()))
+        .collect();
+    let sql = format!(
+        "UPDATE tenants SET event_seq = event_seq + CASE id{cases} END WHERE id IN ({}) \
+         RETURNING id, event_seq",
+        ids.join(", ")
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .map_err(classify)?;
+    let mut lasts = std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: uuid::Uuid = row.try_get("", "id").map_err(classify)?;
+        let last: i64 = row.try_get("", "event_seq").map_err(classify)?;
+        lasts.insert(id, last);
+    }
+    let mut numbered = Vec::with_capacity(merged.len());
+    for (tenant, events) in merged {
+        let last = *lasts.get(&tenant.as_uuid()).ok_or(StoreError::NotFound)?;
+        let count = i64::try_from(events.len()).map_err(|e| StoreError::Other(Box::new(e)))?;
+        numbered.push((tenant, last - count + 1, events));
+    }
+    let recorded_at = timestamp::normalize(OffsetDateTime::now_utc());
+    insert_numbered(conn, &numbered, recorded_at).await
+}
+
+/// Inserts events already numbered: per tenant, the first `seq` and its events in order.
+async fn insert_numbered<C: ConnectionTrait>(
+    conn: &C,
+    numbered: &[(TenantId, i64, Vec<NewEvent>)],
+    recorded_at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let backend = conn.get_database_backend();
+    let rows = numbered.iter().flat_map(|(tenant, first, events)| {
+        events.iter().enumerate().map(move |(index, new)| {
+            (
+                *tenant,
+                first + i64::try_from(index).unwrap_or(i64::MAX),
+                new,
+            )
+        })
+    });
+    let rows: Vec<_> = rows.collect();
+    for chunk in rows.chunks(CHUNK) {
         let mut insert = Query::insert();
         insert.into_table(event::Entity).columns([
             event::Column::TenantId,
@@ -128,13 +244,12 @@ pub(crate) async fn append_in<C: ConnectionTrait>(
             event::Column::OccurredAt,
             event::Column::RecordedAt,
         ]);
-        for (index, new) in chunk.iter().enumerate() {
-            let seq = first + i64::try_from(offset * CHUNK + index).unwrap_or(i64::MAX);
+        for (tenant, seq, new) in chunk {
             let (kind, data) = split(&new.payload)?;
             // Cannot panic: eight columns, eight values.
             insert.values_panic([
                 Expr::val(tenant.as_uuid()),
-                Expr::val(seq),
+                Expr::val(*seq),
                 Expr::val(new.id.as_uuid()),
                 Expr::val(kind),
                 Expr::val(data),
@@ -145,13 +260,25 @@ pub(crate) async fn append_in<C: ConnectionTrait>(
         }
         conn.execute(&insert).await.map_err(classify)?;
     }
-    for (index, new) in events.into_iter().enumerate() {
-        let seq = u64::try_from(first).unwrap_or_default() + index as u64;
-        let mut new = new;
-        new.occurred_at = timestamp::normalize(new.occurred_at);
-        stored.push(new.into_event(tenant, seq, recorded_at));
-    }
-    Ok(stored)
+    Ok(())
+}
+
+/// The events as stored: numbered from `first`, times as the database keeps them.
+fn stored_events(
+    tenant: TenantId,
+    first: i64,
+    events: Vec<NewEvent>,
+    recorded_at: OffsetDateTime,
+) -> Vec<Event> {
+    let first = u64::try_from(first).unwrap_or_default();
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut new)| {
+            new.occurred_at = timestamp::normalize(new.occurred_at);
+            new.into_event(tenant, first + index as u64, recorded_at)
+        })
+        .collect()
 }
 
 #[async_trait]

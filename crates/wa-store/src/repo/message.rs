@@ -29,8 +29,8 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Value,
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query, UpdateStatement},
 };
 use time::OffsetDateTime;
@@ -56,6 +56,7 @@ use crate::{
     },
     entity::whatsapp_message::{self, Column},
     error::{classify, corrupt},
+    group_commit::{GroupCommit, Write, WriteFuture, Written},
     repo::{
         begin_write, conversation::ensure_conversation, earliest, event_log::append_in, finish,
         insert_row, keep_unless, status_batch,
@@ -68,11 +69,12 @@ const TABLE: &str = "whatsapp_messages";
 #[derive(Debug, Clone)]
 pub struct SqlMessages {
     db: DatabaseConnection,
+    commits: GroupCommit,
 }
 
 impl SqlMessages {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub(crate) fn new(db: DatabaseConnection, commits: GroupCommit) -> Self {
+        Self { db, commits }
     }
 }
 
@@ -415,10 +417,12 @@ fn content_columns(columns: ContentColumns) -> Vec<(Column, Value)> {
     ]
 }
 
+/// Stores a new outbound message in the caller's transaction; returns the outcome and, for a
+/// new row, its `pending` event (which the caller appends last).
 async fn insert_outbound_in<C: ConnectionTrait>(
     conn: &C,
     message: &NewOutbound,
-) -> Result<OutboundInsert, StoreError> {
+) -> Result<(OutboundInsert, Vec<NewEvent>), StoreError> {
     let backend = conn.get_database_backend();
     let tenant = message.tenant_id;
     let now = OffsetDateTime::now_utc();
@@ -490,14 +494,73 @@ async fn insert_outbound_in<C: ConnectionTrait>(
                 pricing: None,
             }),
         );
-        append_in(conn, tenant, vec![pending]).await?;
-        return Ok(OutboundInsert::Inserted(stored));
+        return Ok((OutboundInsert::Inserted(stored), vec![pending]));
     }
     let key = message.idempotency_key.as_deref().unwrap_or_default();
     find_message(conn, tenant, Column::IdempotencyKey.eq(key))
         .await?
-        .map(OutboundInsert::Existing)
+        .map(|existing| (OutboundInsert::Existing(existing), Vec::new()))
         .ok_or(StoreError::Duplicate)
+}
+
+/// [`MessageRepository::insert_outbound`] as a grouped write.
+struct InsertOutbound(NewOutbound);
+
+impl Write for InsertOutbound {
+    type Output = OutboundInsert;
+
+    fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
+        Box::pin(async move {
+            let (value, events) = insert_outbound_in(txn, &self.0).await?;
+            Ok(Written {
+                value,
+                tenant: self.0.tenant_id,
+                events,
+            })
+        })
+    }
+}
+
+/// [`MessageRepository::mark_accepted`] as a grouped write.
+struct MarkAccepted {
+    tenant: TenantId,
+    id: MessageId,
+    wamid: WaMessageId,
+    at: OffsetDateTime,
+}
+
+impl Write for MarkAccepted {
+    type Output = Transition;
+
+    fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
+        Box::pin(async move {
+            let Self {
+                tenant,
+                id,
+                wamid,
+                at,
+            } = self;
+            let accepted = MessageStatus::Accepted;
+            let set_wamid = |stmt: &mut UpdateStatement| {
+                stmt.value(Column::WaMessageId, wamid.as_str());
+            };
+            let mut found = touch(txn, *tenant, &Target::Id(*id), accepted, *at, set_wamid)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            found.wamid = Some(wamid.clone());
+            let step = transition(found.current, accepted);
+            let mut events = Vec::new();
+            if let Transition::Advanced { from, to } = step {
+                advance(txn, *tenant, *id, to, |_| {}).await?;
+                events.push(found.status_event(from, to, *at, None, None));
+            }
+            Ok(Written {
+                value: step,
+                tenant: *tenant,
+                events,
+            })
+        })
+    }
 }
 
 /// Stores inbound messages in the caller's transaction; outcomes in input order.
@@ -626,9 +689,7 @@ async fn insert_inbound_row<C: ConnectionTrait>(
 #[async_trait]
 impl MessageRepository for SqlMessages {
     async fn insert_outbound(&self, message: &NewOutbound) -> Result<OutboundInsert, StoreError> {
-        let txn = begin_write(&self.db).await?;
-        let result = insert_outbound_in(&txn, message).await;
-        finish(txn, result).await
+        self.commits.run(InsertOutbound(message.clone())).await
     }
 
     async fn get(
@@ -662,26 +723,14 @@ impl MessageRepository for SqlMessages {
         wamid: &WaMessageId,
         at: OffsetDateTime,
     ) -> Result<Transition, StoreError> {
-        let txn = begin_write(&self.db).await?;
-        let result = async {
-            let accepted = MessageStatus::Accepted;
-            let set_wamid = |stmt: &mut UpdateStatement| {
-                stmt.value(Column::WaMessageId, wamid.as_str());
-            };
-            let mut found = touch(&txn, tenant, &Target::Id(id), accepted, at, set_wamid)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            found.wamid = Some(wamid.clone());
-            let step = transition(found.current, accepted);
-            if let Transition::Advanced { from, to } = step {
-                advance(&txn, tenant, id, to, |_| {}).await?;
-                let event = found.status_event(from, to, at, None, None);
-                append_in(&txn, tenant, vec![event]).await?;
-            }
-            Ok(step)
-        }
-        .await;
-        finish(txn, result).await
+        self.commits
+            .run(MarkAccepted {
+                tenant,
+                id,
+                wamid: wamid.clone(),
+                at,
+            })
+            .await
     }
 
     async fn mark_failed(

@@ -15,6 +15,7 @@ mod credentials;
 mod errors;
 mod event_endpoints;
 mod events;
+mod group_commit;
 mod inbound;
 mod isolation;
 mod messages;
