@@ -20,6 +20,10 @@
 //! - Writes are isolated from each other's failures: if any write of a batch fails, or the
 //!   commit fails (a deadlock, a serialization failure), the batch is rolled back and every
 //!   write is run again alone in its own transaction, and each caller gets its own outcome.
+//!   A batch takes the rows of its writes write after write, not in one global order, so two
+//!   batches touching the same rows (the same message's statuses delivered twice, at once) can
+//!   deadlock on PostgreSQL; the database aborts one, whose writes then run alone, retried a
+//!   few times when they meet such a conflict again.
 //!   A [`Write`] must therefore be safe to run again after a rollback (all of ours are: they
 //!   only read and write the database).
 //! - Lock order rows → tenant holds for the batch as a whole: the writes take their rows, the
@@ -303,19 +307,37 @@ async fn run_batch(db: &DatabaseConnection, batch: &mut [Box<dyn Job>]) -> Resul
     finish(txn, result).await
 }
 
+/// Attempts of a write run alone, when the database reports a conflict a retry resolves.
+const ALONE_ATTEMPTS: u32 = 4;
+
 /// One write in a transaction of its own, answered.
+///
+/// A lone write can still meet a deadlock on PostgreSQL: a batch of another committer holds the
+/// rows of several writes, taken write after write rather than in one global order. The
+/// database then aborts one side; a lone write aborted so (or by a serialization failure, or a
+/// busy SQLite) runs again after a short pause, a few times, before its caller hears of it.
 async fn run_alone(db: &DatabaseConnection, mut job: Box<dyn Job>, counters: &Counters) {
     counters.alone.fetch_add(1, Ordering::Relaxed);
-    let outcome = async {
-        let txn = begin_write(db).await?;
-        let result = async {
-            let group = job.run(&txn).await?;
-            append_groups_in(&txn, vec![group]).await?;
-            Ok(())
+    let mut attempt = 1;
+    let outcome = loop {
+        let outcome = async {
+            let txn = begin_write(db).await?;
+            let result = async {
+                let group = job.run(&txn).await?;
+                append_groups_in(&txn, vec![group]).await?;
+                Ok(())
+            }
+            .await;
+            finish(txn, result).await
         }
         .await;
-        finish(txn, result).await
-    }
-    .await;
+        match outcome {
+            Err(StoreError::Unavailable(_)) if attempt < ALONE_ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(5 << (2 * attempt))).await;
+                attempt += 1;
+            }
+            other => break other,
+        }
+    };
     job.answer(outcome);
 }

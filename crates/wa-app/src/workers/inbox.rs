@@ -9,6 +9,8 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use futures::future::join_all;
+
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
@@ -66,8 +68,9 @@ pub fn spawn(
 /// Claims and processes one batch; returns how many bodies it handled.
 ///
 /// The batch's bodies are parsed first and what they carry is merged per tenant, so a batch of
-/// single-status deliveries (Meta's usual shape) costs one status transaction per tenant, not
-/// one per body; the bodies are then marked processed in one statement. A tenant whose work
+/// single-status deliveries (Meta's usual shape) costs one status write per tenant, not one per
+/// body; the tenants' writes run at once and the store groups them into shared transactions;
+/// the bodies are then marked processed in one statement. A tenant whose work
 /// fails sends back exactly the bodies that carried some of it, to be retried (everything here
 /// is idempotent, so the parts that did apply are applied again harmlessly).
 ///
@@ -86,8 +89,11 @@ pub async fn run_once(ports: &Ports, inbox: &dyn WebhookInbox) -> Result<usize, 
             failed.insert(item.id, error.to_string());
         }
     }
-    for group in work.groups {
-        if let Err(error) = apply(ports, &group).await {
+    // Every tenant's share at once: the store commits their writes together (group commit),
+    // so a batch spread over many tenants costs a few transactions, not one per tenant.
+    let outcomes = join_all(work.groups.iter().map(|group| apply(ports, group))).await;
+    for (group, outcome) in work.groups.into_iter().zip(outcomes) {
+        if let Err(error) = outcome {
             for body in group.bodies {
                 failed.entry(body).or_insert_with(|| error.to_string());
             }

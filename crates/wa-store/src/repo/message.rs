@@ -573,7 +573,7 @@ async fn insert_inbound_in<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     messages: &[(MessageId, InboundMessage)],
-) -> Result<Vec<InboundInsert>, StoreError> {
+) -> Result<(Vec<InboundInsert>, Vec<NewEvent>), StoreError> {
     let backend = conn.get_database_backend();
     let mut known: HashSet<String> = HashSet::new();
     for chunk in messages.chunks(500) {
@@ -627,8 +627,49 @@ async fn insert_inbound_in<C: ConnectionTrait>(
             InboundInsert::Duplicate => None,
         })
         .collect();
-    append_in(conn, tenant, events).await?;
-    Ok(outcomes)
+    Ok((outcomes, events))
+}
+
+/// [`MessageRepository::insert_inbound_batch`] as a grouped write.
+struct InsertInbound {
+    tenant: TenantId,
+    messages: Vec<(MessageId, InboundMessage)>,
+}
+
+impl Write for InsertInbound {
+    type Output = Vec<InboundInsert>;
+
+    fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
+        Box::pin(async move {
+            let (value, events) = insert_inbound_in(txn, self.tenant, &self.messages).await?;
+            Ok(Written {
+                value,
+                tenant: self.tenant,
+                events,
+            })
+        })
+    }
+}
+
+/// [`MessageRepository::apply_statuses`] as a grouped write.
+struct ApplyStatuses {
+    tenant: TenantId,
+    updates: Vec<StatusUpdate>,
+}
+
+impl Write for ApplyStatuses {
+    type Output = Vec<StatusOutcome>;
+
+    fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
+        Box::pin(async move {
+            let (value, events) = status_batch::apply(txn, self.tenant, &self.updates).await?;
+            Ok(Written {
+                value,
+                tenant: self.tenant,
+                events,
+            })
+        })
+    }
 }
 
 async fn insert_inbound_row<C: ConnectionTrait>(
@@ -804,10 +845,14 @@ impl MessageRepository for SqlMessages {
         tenant: TenantId,
         updates: &[StatusUpdate],
     ) -> Result<Vec<StatusOutcome>, StoreError> {
-        // One locking read and one set-based write per 500 messages (see `status_batch`).
-        let txn = begin_write(&self.db).await?;
-        let result = status_batch::apply(&txn, tenant, updates).await;
-        finish(txn, result).await
+        // One locking read and one set-based write per 500 messages (see `status_batch`),
+        // sharing a transaction with other tenants' batches (group commit).
+        self.commits
+            .run(ApplyStatuses {
+                tenant,
+                updates: updates.to_vec(),
+            })
+            .await
     }
 
     async fn insert_inbound(
@@ -816,10 +861,15 @@ impl MessageRepository for SqlMessages {
         id: MessageId,
         message: &InboundMessage,
     ) -> Result<InboundInsert, StoreError> {
-        let txn = begin_write(&self.db).await?;
-        let batch = [(id, message.clone())];
-        let result = insert_inbound_in(&txn, tenant, &batch).await;
-        let [outcome] = finish(txn, result).await?[..] else {
+        let batch = vec![(id, message.clone())];
+        let outcomes = self
+            .commits
+            .run(InsertInbound {
+                tenant,
+                messages: batch,
+            })
+            .await?;
+        let [outcome] = outcomes[..] else {
             return Err(corrupt(
                 TABLE,
                 "one message gave a different number of outcomes",
@@ -833,9 +883,12 @@ impl MessageRepository for SqlMessages {
         tenant: TenantId,
         messages: &[(MessageId, InboundMessage)],
     ) -> Result<Vec<InboundInsert>, StoreError> {
-        let txn = begin_write(&self.db).await?;
-        let result = insert_inbound_in(&txn, tenant, messages).await;
-        finish(txn, result).await
+        self.commits
+            .run(InsertInbound {
+                tenant,
+                messages: messages.to_vec(),
+            })
+            .await
     }
 
     async fn list(

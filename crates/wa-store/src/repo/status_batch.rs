@@ -18,8 +18,9 @@
 //!    backwards, and each time column keeps the earliest report with the same `CASE` as the
 //!    single path.
 //!
-//! 4. **Events.** One `message.status` per advancing transition, in input order, appended last
-//!    in the same transaction (one counter update and one multi-row `INSERT`).
+//! 4. **Events.** One `message.status` per advancing transition, in input order, returned to
+//!    the caller, which appends them last in the same transaction (one counter update and one
+//!    multi-row `INSERT`; with group commit, one for every tenant of the batch).
 //!
 //! An update whose wamid is not stored yet but which carries our id as callback data (the send
 //! response was lost) takes the single path on its own (that is rare); the row it finds is then
@@ -45,10 +46,7 @@ use crate::{
     convert::timestamp,
     entity::whatsapp_message::{self, Column},
     error::classify,
-    repo::{
-        event_log::append_in,
-        message::{TOUCHED_COLUMNS, Touched, apply_status_in},
-    },
+    repo::message::{TOUCHED_COLUMNS, Touched, apply_status_in},
 };
 
 const TABLE: &str = "whatsapp_messages";
@@ -161,12 +159,13 @@ struct Locked {
     touched: bool,
 }
 
-/// Applies `updates` in the caller's write transaction; outcomes in input order.
+/// Applies `updates` in the caller's write transaction; outcomes in input order, and the
+/// events of the advancing transitions, which the caller appends last (rows → tenant).
 pub(crate) async fn apply<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     updates: &[StatusUpdate],
-) -> Result<Vec<StatusOutcome>, StoreError> {
+) -> Result<(Vec<StatusOutcome>, Vec<NewEvent>), StoreError> {
     let mut rows = lock(conn, tenant, updates).await?;
     let mut outcomes = Vec::with_capacity(updates.len());
     let mut events: Vec<NewEvent> = Vec::new();
@@ -226,9 +225,7 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             .await
             .map_err(classify)?;
     }
-    // Last: the tenant's counter is taken after every message lock (rows → tenant).
-    append_in(conn, tenant, events).await?;
-    Ok(outcomes)
+    Ok((outcomes, events))
 }
 
 /// Step 1: the tenant's messages named by the batch, locked, by wamid.
