@@ -1,11 +1,11 @@
 //! From a webhook body to a [`WebhookBatch`]: limits, the envelope, then item by item.
 //!
-//! Two passes are possible. The fast one reads the envelope and every item typed, in one pass
-//! over the bytes. If anything in it fails (one item of the wrong shape, one status without an
-//! id), the body is read again in isolated mode: each item is cut out as raw JSON and parsed on
-//! its own, so the bad one becomes an [`ItemProblem`] carrying its raw text and the others are
-//! read. Both passes produce the same events for the same items; Meta's real deliveries take
-//! the fast one.
+//! Two passes are possible. The fast one ([`super::fast`]) streams the envelope and converts
+//! every item as it is read, in one pass over the bytes. If anything in it fails (one item of
+//! the wrong shape, one status without an id, keys in an unusual order), the body is read again
+//! in isolated mode, here: each item is cut out as raw JSON and parsed on its own, so the bad one
+//! becomes an [`ItemProblem`] carrying its raw text and the others are read. Both passes produce
+//! the same events for the same items; Meta's real deliveries take the fast one.
 
 use serde_json::value::RawValue;
 use wa_domain::ids::{PhoneNumberId, WabaId};
@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// The `object` of every Cloud API webhook.
-const WHATSAPP_OBJECT: &str = "whatsapp_business_account";
+pub(super) const WHATSAPP_OBJECT: &str = "whatsapp_business_account";
 
 /// Parses a body whose signature was already checked (or is not checked, in tests and tools).
 ///
@@ -38,12 +38,14 @@ pub fn parse(body: &[u8]) -> Result<WebhookBatch, WebhookError> {
     })?;
     // One UTF-8 check of the whole body lets serde borrow every string without checking each.
     let text = std::str::from_utf8(body).map_err(|_| WebhookError::NotUtf8)?;
-    if let Ok(envelope) = serde_json::from_str::<wire::Envelope<'_, false>>(text) {
-        let batch = read_envelope(envelope)?;
-        if batch.problems.is_empty() {
-            return Ok(batch);
-        }
+    if let Some(batch) = super::fast::parse_fast(text) {
+        return Ok(batch);
     }
+    parse_isolated(text)
+}
+
+/// The isolated pass alone: every item cut out raw and read on its own.
+pub(super) fn parse_isolated(text: &str) -> Result<WebhookBatch, WebhookError> {
     let envelope = serde_json::from_str::<wire::Envelope<'_, true>>(text).map_err(|error| {
         WebhookError::Malformed {
             line: error.line(),
@@ -267,7 +269,7 @@ fn shape_error(error: &serde_json::Error) -> String {
 }
 
 /// A change that is not about messages, typed where wa knows the field.
-fn account_event<const ISOLATED: bool>(
+pub(super) fn account_event<const ISOLATED: bool>(
     waba_id: Option<&WabaId>,
     field: &str,
     value: &wire::ChangeValue<'_, ISOLATED>,

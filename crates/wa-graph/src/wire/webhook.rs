@@ -261,9 +261,9 @@ open_struct! {
         /// Our own message id, echoed.
         "biz_opaque_callback_data" => biz_opaque_callback_data: Option<Str<'a>>,
         /// The conversation (omitted from webhook v24.0 on, except in free entry points).
-        "conversation" => conversation: Option<Box<Conversation<'a>>>,
+        "conversation" => conversation: Option<Conversation<'a>>,
         /// What it costs.
-        "pricing" => pricing: Option<Box<Pricing<'a>>>,
+        "pricing" => pricing: Option<Pricing<'a>>,
         /// Why it failed.
         "errors" => errors: Option<Vec<WebhookError<'a>>>,
     }
