@@ -283,9 +283,19 @@ impl GraphClient {
         token: &SecretString,
         body: &T,
     ) -> Result<RequestBuilder, GraphError> {
+        self.json_request_with(url, token, |bytes| serde_json::to_writer(bytes, body))
+    }
+
+    /// A request with a JSON body written by `write`.
+    fn json_request_with(
+        &self,
+        url: impl reqwest::IntoUrl,
+        token: &SecretString,
+        write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+    ) -> Result<RequestBuilder, GraphError> {
         // Send bodies are a few hundred bytes: one allocation instead of growing from 128.
         let mut bytes = Vec::with_capacity(512);
-        serde_json::to_writer(&mut bytes, body).map_err(|_| {
+        write(&mut bytes).map_err(|_| {
             GraphError::transport(
                 ErrorClass::Permanent,
                 "the request body could not be serialised",
@@ -299,14 +309,25 @@ impl GraphClient {
     }
 
     /// Sends a request; a 2xx answer's status and body, or the classified error.
-    async fn execute(&self, request: RequestBuilder) -> Result<(u16, bytes::Bytes), GraphError> {
-        let response = request.send().await.map_err(errors::transport)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(errors::transport)?;
-        if (200..300).contains(&status) {
-            Ok((status, body))
-        } else {
-            Err(errors::from_response(status, &body))
+    ///
+    /// The request is handed to reqwest before the returned future is first polled, so the
+    /// future keeps only reqwest's small pending handle instead of the whole request builder:
+    /// every send's future is boxed by the port (`async_trait`), and below a kilobyte the
+    /// allocator serves it from its per-thread cache.
+    fn execute(
+        &self,
+        request: RequestBuilder,
+    ) -> impl Future<Output = Result<(u16, bytes::Bytes), GraphError>> + use<> {
+        let pending = request.send();
+        async move {
+            let response = pending.await.map_err(errors::transport)?;
+            let status = response.status().as_u16();
+            let body = response.bytes().await.map_err(errors::transport)?;
+            if (200..300).contains(&status) {
+                Ok((status, body))
+            } else {
+                Err(errors::from_response(status, &body))
+            }
         }
     }
 
