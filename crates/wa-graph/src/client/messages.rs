@@ -36,7 +36,7 @@ impl GraphClient {
             let callback = callback.map(|id| callback_data(id, &mut buffer));
             let body = send_body(message, callback)?;
             let url = self.url(
-                &[sender.phone_number_id.as_str(), "/messages"],
+                &[sender.phone_number_id.as_str(), "messages"],
                 &sender.token,
             );
             self.execute(
@@ -61,7 +61,7 @@ impl GraphClient {
                 .then_some(TypingIndicator { kind: "text" }),
         };
         let url = self.url(
-            &[sender.phone_number_id.as_str(), "/messages"],
+            &[sender.phone_number_id.as_str(), "messages"],
             &sender.token,
         );
         let request = self.json_request(url, &sender.token, &body)?;
