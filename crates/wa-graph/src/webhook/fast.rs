@@ -334,7 +334,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
             extra: Vec::new(),
         };
         let mut seen = Seen::default();
-        let mut contacts = Vec::new();
+        let mut contacts = Contacts::default();
         while let Some(key) = map.next_key::<Str<'de>>()? {
             let first = match key.as_str() {
                 "metadata" => Seen::first(&mut seen.metadata),
@@ -364,13 +364,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
                     if seen.messages {
                         return Err(give_up());
                     }
-                    contacts = map
-                        .next_value::<Option<Vec<wire::Contact<'de>>>>()?
-                        .unwrap_or_default();
+                    map.next_value_seed(each_item(|contact: wire::Contact<'de>| {
+                        contacts.push(contact);
+                        Ok(())
+                    }))?;
                     read.contacts_seen = !contacts.is_empty();
                 }
                 "messages" => {
-                    let contacts = Contacts::new(std::mem::take(&mut contacts));
+                    let contacts = std::mem::take(&mut contacts);
                     let mut target = Target::new(batch, read.group, &mut read.items_seen);
                     map.next_value_seed(each_item(|item: wire::Message<'de>| {
                         let group = target.group()?;

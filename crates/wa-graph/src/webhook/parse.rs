@@ -222,14 +222,13 @@ fn read_messages<const ISOLATED: bool>(
         });
     };
 
-    let mut contacts = Vec::with_capacity(value.contacts.len());
+    let mut contacts = Contacts::default();
     value
         .contacts
         .for_each(|index, contact, raw| match contact {
             Ok(contact) => contacts.push(contact),
             Err(error) => report("contacts", index, raw, shape_error(&error)),
         });
-    let contacts = Contacts::new(contacts);
 
     // The events are several hundred bytes each: the converters push them straight into the
     // group instead of handing them back through `Result`s, which would copy them each time.
