@@ -264,7 +264,7 @@ impl<'de> Visitor<'de> for ChangeSeed<'_, '_> {
                 return Err(give_up());
             }
             let waba_id = self.waba_id.and_then(|id| WabaId::parse(id.as_str()).ok());
-            let rebuilt = wire::ChangeValue::<true> {
+            let rebuilt = wire::ChangeValue {
                 extra: value.extra,
                 ..wire::ChangeValue::default()
             };

@@ -46,7 +46,7 @@ pub fn parse(body: &[u8]) -> Result<WebhookBatch, WebhookError> {
 
 /// The isolated pass alone: every item cut out raw and read on its own.
 pub(super) fn parse_isolated(text: &str) -> Result<WebhookBatch, WebhookError> {
-    let envelope = serde_json::from_str::<wire::Envelope<'_, true>>(text).map_err(|error| {
+    let envelope = serde_json::from_str::<wire::Envelope<'_>>(text).map_err(|error| {
         WebhookError::Malformed {
             line: error.line(),
             column: error.column(),
@@ -65,9 +65,7 @@ pub(crate) fn check_size(body: &[u8]) -> Result<(), WebhookError> {
     Ok(())
 }
 
-fn read_envelope<const ISOLATED: bool>(
-    envelope: wire::Envelope<'_, ISOLATED>,
-) -> Result<WebhookBatch, WebhookError> {
+fn read_envelope(envelope: wire::Envelope<'_>) -> Result<WebhookBatch, WebhookError> {
     if let Some(object) = &envelope.object
         && object.as_str() != WHATSAPP_OBJECT
     {
@@ -112,10 +110,10 @@ impl Path {
     }
 }
 
-fn read_change<const ISOLATED: bool>(
+fn read_change(
     batch: &mut WebhookBatch,
     waba_id: Option<&WabaId>,
-    change: wire::Change<'_, ISOLATED>,
+    change: wire::Change<'_>,
     at: Path,
 ) {
     let field = change.field.as_ref().map_or("", Str::as_str);
@@ -130,17 +128,6 @@ fn read_change<const ISOLATED: bool>(
     };
     if field == "messages" {
         read_messages(batch, waba_id, value, at);
-    } else if !ISOLATED
-        && (value.contacts.len() + value.messages.len() + value.statuses.len() + value.errors.len())
-            > 0
-    {
-        // Lists read typed cannot be given back raw: let the isolated pass read this body.
-        batch.problems.push(ItemProblem {
-            path: at.change(),
-            phone_number_id: None,
-            reason: "lists in a change that is not about messages".to_owned(),
-            raw: String::new(),
-        });
     } else {
         batch
             .account_events
@@ -148,17 +135,16 @@ fn read_change<const ISOLATED: bool>(
     }
 }
 
-/// The raw text of an item for a problem report (isolated mode keeps it; the fast path never
-/// reports problems, it falls back).
+/// The raw text of an item for a problem report.
 fn raw_text(raw: Option<&RawValue>) -> String {
     raw.map(|raw| raw.get().to_owned()).unwrap_or_default()
 }
 
 /// A `messages` change: contacts, messages, statuses and errors of one business number.
-fn read_messages<const ISOLATED: bool>(
+fn read_messages(
     batch: &mut WebhookBatch,
     waba_id: Option<&WabaId>,
-    value: wire::ChangeValue<'_, ISOLATED>,
+    value: wire::ChangeValue<'_>,
     at: Path,
 ) {
     let metadata = value
@@ -268,10 +254,10 @@ fn shape_error(error: &serde_json::Error) -> String {
 }
 
 /// A change that is not about messages, typed where wa knows the field.
-pub(super) fn account_event<const ISOLATED: bool>(
+pub(super) fn account_event(
     waba_id: Option<&WabaId>,
     field: &str,
-    value: &wire::ChangeValue<'_, ISOLATED>,
+    value: &wire::ChangeValue<'_>,
 ) -> AccountEvent {
     let raw = rebuild_object(value);
     let fields = serde_json::from_str::<wire::AccountFields<'_>>(&raw).unwrap_or_default();
@@ -305,7 +291,7 @@ pub(super) fn account_event<const ISOLATED: bool>(
 /// The value as a JSON object again. Only the isolated pass reaches here with lists (the fast
 /// pass falls back when a non-`messages` change carries them, see [`parse`]), so each key's
 /// value is given back byte for byte as received.
-fn rebuild_object<const ISOLATED: bool>(value: &wire::ChangeValue<'_, ISOLATED>) -> String {
+fn rebuild_object(value: &wire::ChangeValue<'_>) -> String {
     let mut out = String::from("{");
     let push_key = |out: &mut String, key: &str| {
         if out.len() > 1 {
