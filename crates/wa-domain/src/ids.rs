@@ -290,19 +290,25 @@ impl PhoneNumber {
             return Err(ValidationError::new("phone_number", Violation::Empty));
         }
         let without_plus = raw.strip_prefix('+').unwrap_or(raw);
-        let mut digits = String::with_capacity(without_plus.len());
-        for c in without_plus.chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                ' ' | '-' | '(' | ')' | '.' => {}
-                _ => {
-                    return Err(ValidationError::new(
-                        "phone_number",
-                        Violation::Format { expected: EXPECTED },
-                    ));
+        // Numbers from Meta and from storage are digits already: copied as they are.
+        let digits = if without_plus.bytes().all(|b| b.is_ascii_digit()) {
+            without_plus.to_owned()
+        } else {
+            let mut digits = String::with_capacity(without_plus.len());
+            for c in without_plus.chars() {
+                match c {
+                    '0'..='9' => digits.push(c),
+                    ' ' | '-' | '(' | ')' | '.' => {}
+                    _ => {
+                        return Err(ValidationError::new(
+                            "phone_number",
+                            Violation::Format { expected: EXPECTED },
+                        ));
+                    }
                 }
             }
-        }
+            digits
+        };
         let valid_length = (MIN_PHONE_DIGITS..=MAX_PHONE_DIGITS).contains(&digits.len());
         if !valid_length || digits.starts_with('0') {
             return Err(ValidationError::new(

@@ -280,12 +280,12 @@ fn messages_round_trip_with_context_referral_and_errors() {
             product_retailer_id: "sku-1".into(),
         }),
     });
-    message.referral = Some(Referral {
+    message.referral = Some(Box::new(Referral {
         source_url: Some("https://fb.me/ad".into()),
         source_type: Some("ad".into()),
         ctwa_clid: Some("ARAkLkA8rmlFeiCktEJQ".into()),
         ..Referral::default()
-    });
+    }));
     message.errors = vec![InboundError {
         code: 131_051,
         title: "Message type unknown".into(),

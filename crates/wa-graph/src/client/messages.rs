@@ -29,14 +29,21 @@ impl GraphClient {
         message: &OutboundMessage,
         callback: Option<MessageId>,
     ) -> Result<SendReceipt, GraphError> {
-        let callback = callback.map(callback_data);
-        let body = send_body(message, callback.as_deref())?;
-        let url = self.url(
-            &[sender.phone_number_id.as_str(), "/messages"],
-            &sender.token,
-        );
-        let request = self.json_request(url, &sender.token, &body)?;
-        let (status, bytes) = self.execute(request).await?;
+        // Built in a block so that nothing but reqwest's pending request lives across the
+        // await (see `GraphClient::execute`).
+        let sending = {
+            let mut buffer = [0; 36];
+            let callback = callback.map(|id| callback_data(id, &mut buffer));
+            let body = send_body(message, callback)?;
+            let url = self.url(
+                &[sender.phone_number_id.as_str(), "messages"],
+                &sender.token,
+            );
+            self.execute(
+                self.json_request_with(url, &sender.token, |bytes| body.write_json(bytes))?,
+            )
+        };
+        let (status, bytes) = sending.await?;
         receipt(status, &bytes)
     }
 
@@ -54,7 +61,7 @@ impl GraphClient {
                 .then_some(TypingIndicator { kind: "text" }),
         };
         let url = self.url(
-            &[sender.phone_number_id.as_str(), "/messages"],
+            &[sender.phone_number_id.as_str(), "messages"],
             &sender.token,
         );
         let request = self.json_request(url, &sender.token, &body)?;

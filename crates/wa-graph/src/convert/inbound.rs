@@ -27,14 +27,32 @@ use crate::{
 };
 
 /// The `contacts[]` of a change, read once and looked up per message.
+///
+/// Meta's deliveries almost always carry one contact: the first is kept inline, so the common
+/// case allocates nothing.
+#[derive(Default)]
 pub(crate) struct Contacts<'a> {
-    entries: Vec<wire::Contact<'a>>,
+    first: Option<wire::Contact<'a>>,
+    rest: Vec<wire::Contact<'a>>,
 }
 
 impl<'a> Contacts<'a> {
-    /// The readable entries (unreadable ones are reported by the caller).
-    pub(crate) fn new(entries: Vec<wire::Contact<'a>>) -> Self {
-        Self { entries }
+    /// Adds a readable entry (unreadable ones are reported by the caller).
+    pub(crate) fn push(&mut self, contact: wire::Contact<'a>) {
+        if self.first.is_none() {
+            self.first = Some(contact);
+        } else {
+            self.rest.push(contact);
+        }
+    }
+
+    /// Whether there is no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &wire::Contact<'a>> {
+        self.first.iter().chain(&self.rest)
     }
 
     /// The entry for the sender, matched by user id, then by phone number.
@@ -46,17 +64,14 @@ impl<'a> Contacts<'a> {
         let same =
             |a: &Option<Str<'_>>, b: &Str<'_>| a.as_ref().is_some_and(|a| a.as_str() == b.as_str());
         user_id
-            .and_then(|user_id| self.entries.iter().find(|c| same(&c.user_id, user_id)))
-            .or_else(|| from.and_then(|from| self.entries.iter().find(|c| same(&c.wa_id, from))))
+            .and_then(|user_id| self.iter().find(|c| same(&c.user_id, user_id)))
+            .or_else(|| from.and_then(|from| self.iter().find(|c| same(&c.wa_id, from))))
     }
 
     /// The only entry, when there is exactly one: Meta's one-message deliveries carry the
     /// sender's profile that way. Used for the profile only, never to identify the sender.
     fn only(&self) -> Option<&wire::Contact<'a>> {
-        match self.entries.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        }
+        self.first.as_ref().filter(|_| self.rest.is_empty())
     }
 }
 
@@ -100,7 +115,7 @@ pub(crate) fn push_inbound_event(
         .filter_map(inbound_error)
         .collect();
     let context = item.context.take().map(|boxed| context(*boxed));
-    let referral = item.referral.take().map(|boxed| referral(*boxed));
+    let referral = item.referral.take().map(|boxed| Box::new(referral(*boxed)));
     let group_id = opt_string(item.group_id.take());
     let (content, unknown) = content(item)?;
 

@@ -44,19 +44,9 @@ pub(crate) fn send_body<'a>(
 }
 
 /// Our message id as Meta's callback data: the hyphenated lowercase UUID (what `Display`
-/// writes), encoded directly rather than through the formatting machinery.
-pub(crate) fn callback_data(id: MessageId) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let uuid = id.as_uuid();
-    let mut out = String::with_capacity(36);
-    for (index, byte) in uuid.as_bytes().iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    out
+/// writes), encoded into `buffer` so that no string is allocated for it.
+pub(crate) fn callback_data(id: MessageId, buffer: &mut [u8; 36]) -> &str {
+    id.as_uuid().hyphenated().encode_lower(buffer)
 }
 
 fn payload(content: &OutboundContent) -> Result<Payload<'_>, GraphError> {
@@ -397,7 +387,7 @@ mod tests {
         for _ in 0..64 {
             let id = MessageId::generate();
             let expected = id.to_string();
-            assert_eq!(callback_data(id), expected);
+            assert_eq!(callback_data(id, &mut [0; 36]), expected);
         }
     }
 }

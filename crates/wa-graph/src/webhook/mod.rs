@@ -7,6 +7,7 @@
 //! item is reported in [`WebhookBatch::problems`] while the rest of the batch is read.
 
 pub mod event;
+mod fast;
 pub(crate) mod limits;
 mod parse;
 pub mod signature;

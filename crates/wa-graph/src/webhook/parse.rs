@@ -1,11 +1,11 @@
 //! From a webhook body to a [`WebhookBatch`]: limits, the envelope, then item by item.
 //!
-//! Two passes are possible. The fast one reads the envelope and every item typed, in one pass
-//! over the bytes. If anything in it fails (one item of the wrong shape, one status without an
-//! id), the body is read again in isolated mode: each item is cut out as raw JSON and parsed on
-//! its own, so the bad one becomes an [`ItemProblem`] carrying its raw text and the others are
-//! read. Both passes produce the same events for the same items; Meta's real deliveries take
-//! the fast one.
+//! Two passes are possible. The fast one ([`super::fast`]) streams the envelope and converts
+//! every item as it is read, in one pass over the bytes. If anything in it fails (one item of
+//! the wrong shape, one status without an id, keys in an unusual order), the body is read again
+//! in isolated mode, here: each item is cut out as raw JSON and parsed on its own, so the bad one
+//! becomes an [`ItemProblem`] carrying its raw text and the others are read. Both passes produce
+//! the same events for the same items; Meta's real deliveries take the fast one.
 
 use serde_json::value::RawValue;
 use wa_domain::ids::{PhoneNumberId, WabaId};
@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// The `object` of every Cloud API webhook.
-const WHATSAPP_OBJECT: &str = "whatsapp_business_account";
+pub(super) const WHATSAPP_OBJECT: &str = "whatsapp_business_account";
 
 /// Parses a body whose signature was already checked (or is not checked, in tests and tools).
 ///
@@ -38,13 +38,15 @@ pub fn parse(body: &[u8]) -> Result<WebhookBatch, WebhookError> {
     })?;
     // One UTF-8 check of the whole body lets serde borrow every string without checking each.
     let text = std::str::from_utf8(body).map_err(|_| WebhookError::NotUtf8)?;
-    if let Ok(envelope) = serde_json::from_str::<wire::Envelope<'_, false>>(text) {
-        let batch = read_envelope(envelope)?;
-        if batch.problems.is_empty() {
-            return Ok(batch);
-        }
+    if let Some(batch) = super::fast::parse_fast(text) {
+        return Ok(batch);
     }
-    let envelope = serde_json::from_str::<wire::Envelope<'_, true>>(text).map_err(|error| {
+    parse_isolated(text)
+}
+
+/// The isolated pass alone: every item cut out raw and read on its own.
+pub(super) fn parse_isolated(text: &str) -> Result<WebhookBatch, WebhookError> {
+    let envelope = serde_json::from_str::<wire::Envelope<'_>>(text).map_err(|error| {
         WebhookError::Malformed {
             line: error.line(),
             column: error.column(),
@@ -63,9 +65,7 @@ pub(crate) fn check_size(body: &[u8]) -> Result<(), WebhookError> {
     Ok(())
 }
 
-fn read_envelope<const ISOLATED: bool>(
-    envelope: wire::Envelope<'_, ISOLATED>,
-) -> Result<WebhookBatch, WebhookError> {
+fn read_envelope(envelope: wire::Envelope<'_>) -> Result<WebhookBatch, WebhookError> {
     if let Some(object) = &envelope.object
         && object.as_str() != WHATSAPP_OBJECT
     {
@@ -110,10 +110,10 @@ impl Path {
     }
 }
 
-fn read_change<const ISOLATED: bool>(
+fn read_change(
     batch: &mut WebhookBatch,
     waba_id: Option<&WabaId>,
-    change: wire::Change<'_, ISOLATED>,
+    change: wire::Change<'_>,
     at: Path,
 ) {
     let field = change.field.as_ref().map_or("", Str::as_str);
@@ -128,17 +128,6 @@ fn read_change<const ISOLATED: bool>(
     };
     if field == "messages" {
         read_messages(batch, waba_id, value, at);
-    } else if !ISOLATED
-        && (value.contacts.len() + value.messages.len() + value.statuses.len() + value.errors.len())
-            > 0
-    {
-        // Lists read typed cannot be given back raw: let the isolated pass read this body.
-        batch.problems.push(ItemProblem {
-            path: at.change(),
-            phone_number_id: None,
-            reason: "lists in a change that is not about messages".to_owned(),
-            raw: String::new(),
-        });
     } else {
         batch
             .account_events
@@ -146,17 +135,16 @@ fn read_change<const ISOLATED: bool>(
     }
 }
 
-/// The raw text of an item for a problem report (isolated mode keeps it; the fast path never
-/// reports problems, it falls back).
+/// The raw text of an item for a problem report.
 fn raw_text(raw: Option<&RawValue>) -> String {
     raw.map(|raw| raw.get().to_owned()).unwrap_or_default()
 }
 
 /// A `messages` change: contacts, messages, statuses and errors of one business number.
-fn read_messages<const ISOLATED: bool>(
+fn read_messages(
     batch: &mut WebhookBatch,
     waba_id: Option<&WabaId>,
-    value: wire::ChangeValue<'_, ISOLATED>,
+    value: wire::ChangeValue<'_>,
     at: Path,
 ) {
     let metadata = value
@@ -220,14 +208,13 @@ fn read_messages<const ISOLATED: bool>(
         });
     };
 
-    let mut contacts = Vec::with_capacity(value.contacts.len());
+    let mut contacts = Contacts::default();
     value
         .contacts
         .for_each(|index, contact, raw| match contact {
             Ok(contact) => contacts.push(contact),
             Err(error) => report("contacts", index, raw, shape_error(&error)),
         });
-    let contacts = Contacts::new(contacts);
 
     // The events are several hundred bytes each: the converters push them straight into the
     // group instead of handing them back through `Result`s, which would copy them each time.
@@ -267,10 +254,10 @@ fn shape_error(error: &serde_json::Error) -> String {
 }
 
 /// A change that is not about messages, typed where wa knows the field.
-fn account_event<const ISOLATED: bool>(
+pub(super) fn account_event(
     waba_id: Option<&WabaId>,
     field: &str,
-    value: &wire::ChangeValue<'_, ISOLATED>,
+    value: &wire::ChangeValue<'_>,
 ) -> AccountEvent {
     let raw = rebuild_object(value);
     let fields = serde_json::from_str::<wire::AccountFields<'_>>(&raw).unwrap_or_default();
@@ -304,7 +291,7 @@ fn account_event<const ISOLATED: bool>(
 /// The value as a JSON object again. Only the isolated pass reaches here with lists (the fast
 /// pass falls back when a non-`messages` change carries them, see [`parse`]), so each key's
 /// value is given back byte for byte as received.
-fn rebuild_object<const ISOLATED: bool>(value: &wire::ChangeValue<'_, ISOLATED>) -> String {
+fn rebuild_object(value: &wire::ChangeValue<'_>) -> String {
     let mut out = String::from("{");
     let push_key = |out: &mut String, key: &str| {
         if out.len() > 1 {

@@ -1,12 +1,14 @@
 //! Meta's webhook payloads as they arrive (cloud-api.md §3.2-3.4), borrowed from the body.
 //!
-//! The envelope (`entry[]`, `changes[]`, `value`) is read in one pass. The items a batch is made
-//! of (`messages[]`, `statuses[]`, `contacts[]`, `errors[]`) are only cut out as raw JSON here
-//! and parsed one by one afterwards, so a malformed item becomes a per-item problem instead of
-//! failing the whole delivery. Every key we do not model is skipped by serde, and every key of a
+//! The item types (`Status`, `Message`, `Contact`, ...) serve both passes of the parse. The
+//! envelope types here (`Envelope`, `Entry`, `Change`, `ChangeValue`) are the isolated pass's:
+//! the items a batch is made of (`messages[]`, `statuses[]`, `contacts[]`, `errors[]`) are only
+//! cut out as raw JSON and parsed one by one afterwards, so a malformed item becomes a per-item
+//! problem instead of failing the whole delivery (the fast pass, `webhook::fast`, streams the
+//! same item types without these envelope types). Every key we do not model is skipped by serde, and every key of a
 //! `value` we do not model is kept as raw JSON ([`ChangeValue::extra`]).
 
-use std::fmt;
+use std::{fmt, marker::PhantomData};
 
 use serde::{
     Deserialize, Deserializer,
@@ -16,93 +18,78 @@ use serde_json::value::RawValue;
 
 use crate::wire::json::{Flag, Int, Number, Str, UnixTime, open_struct};
 
-/// The body of a webhook POST. `ISOLATED` selects how items are read: typed in the same pass
-/// (the fast path) or cut out raw and parsed one by one (the path that isolates a bad item).
+/// The body of a webhook POST, its items cut out raw.
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))]
-pub(crate) struct Envelope<'a, const ISOLATED: bool> {
+pub(crate) struct Envelope<'a> {
     /// `whatsapp_business_account` for everything the Cloud API sends.
     #[serde(borrow, default)]
     pub(crate) object: Option<Str<'a>>,
     /// One entry per WhatsApp Business Account.
     #[serde(borrow, default = "Vec::new")]
-    pub(crate) entry: Vec<Entry<'a, ISOLATED>>,
+    pub(crate) entry: Vec<Entry<'a>>,
 }
 
 /// The changes of one WhatsApp Business Account.
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))]
-pub(crate) struct Entry<'a, const ISOLATED: bool> {
+pub(crate) struct Entry<'a> {
     /// The WABA id.
     #[serde(borrow, default)]
     pub(crate) id: Option<Str<'a>>,
     /// What happened.
     #[serde(borrow, default = "Vec::new")]
-    pub(crate) changes: Vec<Change<'a, ISOLATED>>,
+    pub(crate) changes: Vec<Change<'a>>,
 }
 
 /// One change: a `field` (`messages`, `message_template_status_update`, ...) and its value.
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))]
-pub(crate) struct Change<'a, const ISOLATED: bool> {
+pub(crate) struct Change<'a> {
     /// The subscription field.
     #[serde(borrow, default)]
     pub(crate) field: Option<Str<'a>>,
     /// Its content.
     #[serde(borrow, default)]
-    pub(crate) value: Option<ChangeValue<'a, ISOLATED>>,
+    pub(crate) value: Option<ChangeValue<'a>>,
 }
 
-/// The items of a list: typed, or raw to be parsed one by one.
+/// The items of a list, cut out as raw JSON to be parsed one by one.
 #[derive(Debug)]
-pub(crate) enum Items<'a, T> {
-    /// Read in the envelope's pass.
-    Typed(Vec<T>),
-    /// Cut out as raw JSON.
-    Raw(Vec<&'a RawValue>),
+pub(crate) struct Items<'a, T> {
+    raw: Vec<&'a RawValue>,
+    item: PhantomData<fn() -> T>,
 }
 
 impl<T> Default for Items<'_, T> {
     fn default() -> Self {
-        Self::Typed(Vec::new())
+        Self {
+            raw: Vec::new(),
+            item: PhantomData,
+        }
     }
 }
 
 impl<'a, T: Deserialize<'a>> Items<'a, T> {
     /// How many items there are.
     pub(crate) fn len(&self) -> usize {
-        match self {
-            Self::Typed(items) => items.len(),
-            Self::Raw(items) => items.len(),
-        }
+        self.raw.len()
     }
 
     /// Calls `each` with every item's index, the item (or why it could not be read) and its
-    /// raw JSON when it was kept.
+    /// raw JSON.
     pub(crate) fn for_each(
         self,
         mut each: impl FnMut(usize, Result<T, serde_json::Error>, Option<&'a RawValue>),
     ) {
-        match self {
-            Self::Typed(items) => {
-                for (index, item) in items.into_iter().enumerate() {
-                    each(index, Ok(item), None);
-                }
-            }
-            Self::Raw(items) => {
-                for (index, raw) in items.into_iter().enumerate() {
-                    each(index, serde_json::from_str(raw.get()), Some(raw));
-                }
-            }
+        for (index, raw) in self.raw.into_iter().enumerate() {
+            each(index, serde_json::from_str(raw.get()), Some(raw));
         }
     }
 
-    /// The raw JSON of every item (isolated mode only; typed items are not kept raw).
+    /// The raw JSON of every item.
     pub(crate) fn raw(&self) -> &[&'a RawValue] {
-        match self {
-            Self::Typed(_) => &[],
-            Self::Raw(items) => items,
-        }
+        &self.raw
     }
 }
 
@@ -113,7 +100,7 @@ impl<'a, T: Deserialize<'a>> Items<'a, T> {
 /// `messages` field into typed slots and keeps every other key as raw JSON; the other fields
 /// (template status, account and quality updates) are built from those raw keys afterwards.
 #[derive(Debug, Default)]
-pub(crate) struct ChangeValue<'a, const ISOLATED: bool> {
+pub(crate) struct ChangeValue<'a> {
     /// `metadata`, raw: `phone_number_id` and `display_phone_number` (read afterwards, so it can
     /// also be given back byte for byte when the change is not about messages).
     pub(crate) metadata: Option<&'a RawValue>,
@@ -129,35 +116,33 @@ pub(crate) struct ChangeValue<'a, const ISOLATED: bool> {
     pub(crate) extra: Vec<(Str<'a>, &'a RawValue)>,
 }
 
-impl<'de: 'a, 'a, const ISOLATED: bool> Deserialize<'de> for ChangeValue<'a, ISOLATED> {
+impl<'de: 'a, 'a> Deserialize<'de> for ChangeValue<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValueVisitor<const ISOLATED: bool>;
-        impl<'de, const ISOLATED: bool> Visitor<'de> for ValueVisitor<ISOLATED> {
-            type Value = ChangeValue<'de, ISOLATED>;
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = ChangeValue<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a change value object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                fn items<'de, A: MapAccess<'de>, T: Deserialize<'de>, const ISOLATED: bool>(
+                fn items<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
                     map: &mut A,
                 ) -> Result<Items<'de, T>, A::Error> {
-                    Ok(if ISOLATED {
-                        Items::Raw(
-                            map.next_value::<Option<Vec<&'de RawValue>>>()?
-                                .unwrap_or_default(),
-                        )
-                    } else {
-                        Items::Typed(map.next_value::<Option<Vec<T>>>()?.unwrap_or_default())
+                    Ok(Items {
+                        raw: map
+                            .next_value::<Option<Vec<&'de RawValue>>>()?
+                            .unwrap_or_default(),
+                        item: PhantomData,
                     })
                 }
                 let mut value = ChangeValue::default();
                 while let Some(key) = map.next_key::<Str<'de>>()? {
                     match key.as_str() {
                         "metadata" => value.metadata = map.next_value()?,
-                        "contacts" => value.contacts = items::<A, _, ISOLATED>(&mut map)?,
-                        "messages" => value.messages = items::<A, _, ISOLATED>(&mut map)?,
-                        "statuses" => value.statuses = items::<A, _, ISOLATED>(&mut map)?,
-                        "errors" => value.errors = items::<A, _, ISOLATED>(&mut map)?,
+                        "contacts" => value.contacts = items(&mut map)?,
+                        "messages" => value.messages = items(&mut map)?,
+                        "statuses" => value.statuses = items(&mut map)?,
+                        "errors" => value.errors = items(&mut map)?,
                         "messaging_product" => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -170,7 +155,7 @@ impl<'de: 'a, 'a, const ISOLATED: bool> Deserialize<'de> for ChangeValue<'a, ISO
                 Ok(value)
             }
         }
-        deserializer.deserialize_map(ValueVisitor::<ISOLATED>)
+        deserializer.deserialize_map(ValueVisitor)
     }
 }
 
@@ -261,9 +246,9 @@ open_struct! {
         /// Our own message id, echoed.
         "biz_opaque_callback_data" => biz_opaque_callback_data: Option<Str<'a>>,
         /// The conversation (omitted from webhook v24.0 on, except in free entry points).
-        "conversation" => conversation: Option<Box<Conversation<'a>>>,
+        "conversation" => conversation: Option<Conversation<'a>>,
         /// What it costs.
-        "pricing" => pricing: Option<Box<Pricing<'a>>>,
+        "pricing" => pricing: Option<Pricing<'a>>,
         /// Why it failed.
         "errors" => errors: Option<Vec<WebhookError<'a>>>,
     }
