@@ -26,6 +26,10 @@
 //!   few times when they meet such a conflict again.
 //!   A [`Write`] must therefore be safe to run again after a rollback (all of ours are: they
 //!   only read and write the database).
+//! - A submitted write is carried out even if its caller stops waiting (a client hung up on the
+//!   API): it is not rolled back, as a transaction of the caller's own would be when dropped
+//!   before its commit. The outcome is the one of a caller who lost the answer to a committed
+//!   write, which callers already handle (idempotency keys, monotonic statuses).
 //! - Lock order rows → tenant holds for the batch as a whole: the writes take their rows, the
 //!   tenants' counters are taken last, in tenant-id order.
 //! - Committers are started on first use on the caller's runtime; if that runtime has gone away
