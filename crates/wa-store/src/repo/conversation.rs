@@ -73,14 +73,29 @@ impl Write for RecordOutbound {
 
     fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
         Box::pin(async move {
-            let id = upsert_identity(txn, self.tenant, &self.customer, OffsetDateTime::now_utc())
-                .await?;
-            count_activity(txn, self.tenant, id, self.at, true, |_| {}).await?;
-            Ok(Written {
+            let written = Written {
                 value: (),
                 tenant: self.tenant,
                 events: Vec::new(),
-            })
+            };
+            // A recipient known by one identifier alone (a phone number or a BSUID, as a send
+            // addresses it) has nothing to merge or fill in: its row is counted in one
+            // statement. Only when no row holds it yet does the full upsert run.
+            let single = match (self.customer.bsuid(), self.customer.phone()) {
+                (Some(bsuid), None) => Some((Column::CustomerBsuid, bsuid.as_str())),
+                (None, Some(phone)) => Some((Column::CustomerPhone, phone.as_str())),
+                _ => None,
+            };
+            if let Some((column, value)) = single {
+                let row = RowKey::Identity(column, value);
+                if count_activity(txn, self.tenant, row, self.at, true, |_| {}).await? == 1 {
+                    return Ok(written);
+                }
+            }
+            let id = upsert_identity(txn, self.tenant, &self.customer, OffsetDateTime::now_utc())
+                .await?;
+            count_activity(txn, self.tenant, RowKey::Id(id), self.at, true, |_| {}).await?;
+            Ok(written)
         })
     }
 }
@@ -135,13 +150,14 @@ async fn find_row<C: ConnectionTrait>(
     Ok(by_bsuid.or(by_phone))
 }
 
-/// Inserts an empty conversation for the customer unless one exists (any unique index).
+/// Inserts an empty conversation for the customer unless one exists (any unique index);
+/// returns the new row's id, or `None` when a row was already there.
 async fn insert_if_absent<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     customer: &CustomerIdentity,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
+) -> Result<Option<Uuid>, StoreError> {
     let backend = conn.get_database_backend();
     let mut stmt = insert_row(
         whatsapp_conversation::Entity,
@@ -161,9 +177,12 @@ async fn insert_if_absent<C: ConnectionTrait>(
             (Column::UpdatedAt, timestamp::value(backend, now)),
         ],
     );
-    stmt.on_conflict(OnConflict::new().do_nothing().to_owned());
-    conn.execute(&stmt).await.map_err(classify)?;
-    Ok(())
+    stmt.on_conflict(OnConflict::new().do_nothing().to_owned())
+        .returning_col(Column::Id);
+    match conn.query_one(&stmt).await.map_err(classify)? {
+        Some(row) => Ok(Some(row.try_get("", "id").map_err(classify)?)),
+        None => Ok(None),
+    }
 }
 
 /// The id of the customer's conversation, creating it (without a window) if needed. Used when
@@ -177,7 +196,10 @@ pub(crate) async fn ensure_conversation<C: ConnectionTrait>(
     if let Some(row) = find_row(conn, tenant, customer).await? {
         return Ok(row.id);
     }
-    insert_if_absent(conn, tenant, customer, now).await?;
+    if let Some(id) = insert_if_absent(conn, tenant, customer, now).await? {
+        return Ok(id);
+    }
+    // Another writer stored the customer in between.
     find_row(conn, tenant, customer)
         .await?
         .map(|row| row.id)
@@ -289,15 +311,24 @@ async fn set_identity<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Counts a message and moves `last_message_at` forward, plus whatever `extra` sets.
+/// Which conversation row a statement changes.
+enum RowKey<'a> {
+    /// The row with this id.
+    Id(Uuid),
+    /// The row whose identity column holds this value (a unique index per tenant).
+    Identity(Column, &'a str),
+}
+
+/// Counts a message and moves `last_message_at` forward, plus whatever `extra` sets; returns
+/// how many rows changed (0 or 1).
 async fn count_activity<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
-    id: Uuid,
+    row: RowKey<'_>,
     at: OffsetDateTime,
     count: bool,
     extra: impl FnOnce(&mut UpdateStatement),
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let backend = conn.get_database_backend();
     let mut stmt = Query::update();
     stmt.table(whatsapp_conversation::Entity)
@@ -313,10 +344,13 @@ async fn count_activity<C: ConnectionTrait>(
         stmt.value(Column::MessageCount, Expr::col(Column::MessageCount).add(1));
     }
     extra(&mut stmt);
-    stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
-        .and_where(Expr::col(Column::Id).eq(id));
-    conn.execute(&stmt).await.map_err(classify)?;
-    Ok(())
+    stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()));
+    match row {
+        RowKey::Id(id) => stmt.and_where(Expr::col(Column::Id).eq(id)),
+        RowKey::Identity(column, value) => stmt.and_where(Expr::col(column).eq(value)),
+    };
+    let result = conn.execute(&stmt).await.map_err(classify)?;
+    Ok(result.rows_affected())
 }
 
 /// The events of a customer's message: `window.opened` when the window was closed (or never
@@ -404,7 +438,7 @@ impl ConversationRepository for SqlConversations {
             count_activity(
                 &txn,
                 tenant,
-                id,
+                RowKey::Id(id),
                 activity.at,
                 activity.count_message,
                 |stmt| {
