@@ -7,8 +7,9 @@
 //!   [`SqlConversations`]) and [`CredentialRows`] for `wa-vault`.
 //! - [`entity`]: SeaORM row types, kept apart from `convert`, the hand-written conversions
 //!   between rows and domain types.
-//! - `group_commit`: the hot small writes (a new message, an accepted send) of concurrent
-//!   callers share one transaction and one commit ([`GroupCommitStats`]).
+//! - `group_commit`: the hot small writes of concurrent callers (new and inbound messages,
+//!   accepted sends, status batches, outbound conversation counts) share one transaction and one
+//!   commit ([`GroupCommitStats`]).
 //! - `error`: database errors sorted into the port's `StoreError`; no `DbErr` crosses a port.
 //!
 //! # Invariants

@@ -29,7 +29,7 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// The hot small writes (new messages, accepted sends) share transactions through it.
+    /// The hot small writes (messages, statuses, outbound counts) share transactions through it.
     commits: GroupCommit,
 }
 

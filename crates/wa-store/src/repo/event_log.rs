@@ -35,7 +35,7 @@ use crate::{
     convert::timestamp,
     entity::{event, tenant},
     error::{classify, corrupt},
-    repo::{begin_write, finish},
+    repo::{Params, begin_write, finish},
 };
 
 const TABLE: &str = "events";
@@ -113,11 +113,9 @@ pub(crate) async fn append_in<C: ConnectionTrait>(
         .ok_or(StoreError::NotFound)?;
     let last: i64 = row.try_get("", "event_seq").map_err(classify)?;
     let recorded_at = timestamp::normalize(OffsetDateTime::now_utc());
-    let numbered = vec![(tenant, last - count + 1, events)];
-    insert_numbered(conn, &numbered, recorded_at).await?;
-    let Some((_, first, events)) = numbered.into_iter().next() else {
-        return Ok(Vec::new());
-    };
+    let first = last - count + 1;
+    let rows: Vec<_> = numbered(tenant, first, &events).collect();
+    insert_numbered(conn, &rows, recorded_at).await?;
     Ok(stored_events(tenant, first, events, recorded_at))
 }
 
@@ -153,50 +151,41 @@ pub(crate) async fn append_groups_in<C: ConnectionTrait>(
         return Ok(());
     }
     let backend = conn.get_database_backend();
-    let placeholder = |values: &mut Vec<sea_orm::Value>, value: sea_orm::Value| -> String {
-        values.push(value);
-        match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
-        }
-    };
     if backend == DbBackend::Postgres {
         // Lock the counters in id order first: the `UPDATE` below locks in whatever order it
         // scans, and two batches must never take each other's tenants in opposite orders.
         // `NO KEY UPDATE`, the lock the `UPDATE` itself takes: `FOR UPDATE` would also wait for
         // the `KEY SHARE` locks other batches' foreign keys hold on these rows, and deadlock.
-        let mut values = Vec::with_capacity(merged.len());
+        let mut params = Params::new(backend);
         let ids: Vec<String> = merged
             .iter()
-            .map(|(tenant, _)| placeholder(&mut values, tenant.as_uuid().into()))
+            .map(|(tenant, _)| params.bind(tenant.as_uuid().into()))
             .collect();
         let sql = format!(
             "SELECT id FROM tenants WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
             ids.join(", ")
         );
-        conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        conn.query_all_raw(params.statement(&sql))
             .await
             .map_err(classify)?;
     }
-    let mut values = Vec::with_capacity(merged.len() * 3);
+    let mut params = Params::new(backend);
     let mut cases = String::new();
+    let mut ids = Vec::with_capacity(merged.len());
     for (tenant, events) in &merged {
-        let id = placeholder(&mut values, tenant.as_uuid().into());
+        let id = params.bind(tenant.as_uuid().into());
         let count = i64::try_from(events.len()).map_err(|e| StoreError::Other(Box::new(e)))?;
-        let add = placeholder(&mut values, count.into());
+        let add = params.bind(count.into());
         cases.push_str(&format!(" WHEN {id} THEN {add}"));
+        ids.push(id);
     }
-    let ids: Vec<String> = merged
-        .iter()
-        .map(|(tenant, _)| placeholder(&mut values, tenant.as_uuid().into()))
-        .collect();
     let sql = format!(
         "UPDATE tenants SET event_seq = event_seq + CASE id{cases} END WHERE id IN ({}) \
          RETURNING id, event_seq",
         ids.join(", ")
     );
     let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_all_raw(params.statement(&sql))
         .await
         .map_err(classify)?;
     let mut lasts = std::collections::HashMap::with_capacity(rows.len());
@@ -205,33 +194,34 @@ pub(crate) async fn append_groups_in<C: ConnectionTrait>(
         let last: i64 = row.try_get("", "event_seq").map_err(classify)?;
         lasts.insert(id, last);
     }
-    let mut numbered = Vec::with_capacity(merged.len());
-    for (tenant, events) in merged {
+    let mut rows = Vec::new();
+    for (tenant, events) in &merged {
         let last = *lasts.get(&tenant.as_uuid()).ok_or(StoreError::NotFound)?;
         let count = i64::try_from(events.len()).map_err(|e| StoreError::Other(Box::new(e)))?;
-        numbered.push((tenant, last - count + 1, events));
+        rows.extend(numbered(*tenant, last - count + 1, events));
     }
     let recorded_at = timestamp::normalize(OffsetDateTime::now_utc());
-    insert_numbered(conn, &numbered, recorded_at).await
+    insert_numbered(conn, &rows, recorded_at).await
 }
 
-/// Inserts events already numbered: per tenant, the first `seq` and its events in order.
+/// A tenant's events numbered from `first`, as rows for [`insert_numbered`].
+fn numbered(
+    tenant: TenantId,
+    first: i64,
+    events: &[NewEvent],
+) -> impl Iterator<Item = (TenantId, i64, &NewEvent)> {
+    (first..)
+        .zip(events)
+        .map(move |(seq, new)| (tenant, seq, new))
+}
+
+/// Inserts events already numbered: `(tenant, seq, event)` rows, [`CHUNK`] per `INSERT`.
 async fn insert_numbered<C: ConnectionTrait>(
     conn: &C,
-    numbered: &[(TenantId, i64, Vec<NewEvent>)],
+    rows: &[(TenantId, i64, &NewEvent)],
     recorded_at: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let backend = conn.get_database_backend();
-    let rows = numbered.iter().flat_map(|(tenant, first, events)| {
-        events.iter().enumerate().map(move |(index, new)| {
-            (
-                *tenant,
-                first + i64::try_from(index).unwrap_or(i64::MAX),
-                new,
-            )
-        })
-    });
-    let rows: Vec<_> = rows.collect();
     for chunk in rows.chunks(CHUNK) {
         let mut insert = Query::insert();
         insert.into_table(event::Entity).columns([

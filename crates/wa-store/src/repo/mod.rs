@@ -19,8 +19,8 @@ pub(crate) mod status_batch;
 pub(crate) mod tenant;
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait, Value,
+    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, Value,
     sea_query::{Expr, ExprTrait, Func, InsertStatement, IntoIden, Query},
 };
 use wa_domain::ports::StoreError;
@@ -98,4 +98,32 @@ pub(crate) fn insert_row<T: IntoIden, C: IntoIden>(
         // Cannot panic: both lists come from the same pairs, so their lengths match.
         .values_panic(values.into_iter().map(Expr::val));
     stmt
+}
+
+/// Numbered placeholders (`$1`, `$2`, … on PostgreSQL, `?1`, `?2`, … on SQLite) in the order
+/// values are bound; numbered so that one value can appear twice in a statement.
+pub(crate) struct Params {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Params {
+    pub(crate) fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    pub(crate) fn bind(&mut self, value: Value) -> String {
+        self.values.push(value);
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => format!("?{}", self.values.len()),
+        }
+    }
+
+    pub(crate) fn statement(self, sql: &str) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
 }

@@ -37,6 +37,7 @@ use wa_domain::{
 use crate::{
     convert::timestamp,
     error::{classify, corrupt},
+    repo::Params,
 };
 
 /// The outbox over `whatsapp_messages`.
@@ -48,34 +49,6 @@ pub struct OutboxRows {
 impl OutboxRows {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
-    }
-}
-
-/// Numbered placeholders (`$1`, `$2`, … on PostgreSQL, `?1`, `?2`, … on SQLite) in the order
-/// values are bound; numbered so that one value can appear twice in a statement.
-struct Params {
-    backend: DbBackend,
-    values: Vec<Value>,
-}
-
-impl Params {
-    fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            values: Vec::new(),
-        }
-    }
-
-    fn bind(&mut self, value: Value) -> String {
-        self.values.push(value);
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => format!("?{}", self.values.len()),
-        }
-    }
-
-    fn statement(self, sql: &str) -> Statement {
-        Statement::from_sql_and_values(self.backend, sql, self.values)
     }
 }
 
