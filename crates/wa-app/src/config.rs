@@ -68,7 +68,7 @@ pub struct Config {
     /// database is the embedded SQLite default (`data/` unless the demo says otherwise).
     pub dev_key_dir: Option<std::path::PathBuf>,
     /// How the outbox is worked: `WA_OUTBOX_CONCURRENCY`, `WA_OUTBOX_LEASE_SECONDS`,
-    /// `WA_OUTBOX_MAX_ATTEMPTS`, `WA_OUTBOX_MAX_AGE_HOURS`.
+    /// `WA_OUTBOX_MAX_ATTEMPTS`, `WA_OUTBOX_MAX_AGE_HOURS`, `WA_OUTBOX_IN_DOUBT_SECONDS`.
     pub delivery: crate::workers::delivery::DeliverySettings,
     /// `WA_INBOX_WORKERS`: webhook bodies processed in parallel (default 4).
     pub inbox_workers: usize,
@@ -124,7 +124,7 @@ impl fmt::Debug for Config {
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 25] = [
+pub const VARIABLES: [&str; 26] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -140,6 +140,7 @@ pub const VARIABLES: [&str; 25] = [
     "WA_OUTBOX_LEASE_SECONDS",
     "WA_OUTBOX_MAX_ATTEMPTS",
     "WA_OUTBOX_MAX_AGE_HOURS",
+    "WA_OUTBOX_IN_DOUBT_SECONDS",
     "WA_INBOX_WORKERS",
     "WA_HEALTH_CHECK_INTERVAL_SECONDS",
     "WA_SIGNUP_SDK_URL",
@@ -268,6 +269,14 @@ impl Config {
                 &v,
                 1,
                 720,
+            )?));
+        }
+        if let Some(v) = get("WA_OUTBOX_IN_DOUBT_SECONDS") {
+            delivery.retry.in_doubt_grace = time::Duration::seconds(i64::from(parse_count(
+                "WA_OUTBOX_IN_DOUBT_SECONDS",
+                &v,
+                1,
+                86_400,
             )?));
         }
         let inbox_workers = match get("WA_INBOX_WORKERS") {

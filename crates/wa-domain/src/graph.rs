@@ -116,6 +116,10 @@ pub struct GraphError {
     pub code: Option<i64>,
     /// The HTTP status, when there was a response.
     pub http_status: Option<u16>,
+    /// The request may have reached Meta and been carried out: the answer was lost (a timeout,
+    /// or the connection closed after the request went out). A send that failed this way may
+    /// have been accepted, so it is not sent again before its status webhook had time to tell.
+    pub in_doubt: bool,
     /// Everything else Meta said, kept for support.
     pub info: Box<GraphErrorInfo>,
 }
@@ -150,11 +154,20 @@ impl GraphError {
             class,
             code: None,
             http_status,
+            in_doubt: false,
             info: Box::new(GraphErrorInfo {
                 message: message.into(),
                 ..GraphErrorInfo::default()
             }),
         }
+    }
+
+    /// The same failure, marked as one whose request may have been carried out
+    /// (see [`GraphError::in_doubt`]).
+    #[must_use]
+    pub fn into_in_doubt(mut self) -> Self {
+        self.in_doubt = true;
+        self
     }
 
     fn describe(&self) -> String {

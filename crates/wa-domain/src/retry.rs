@@ -8,6 +8,11 @@
 //! - Everything else (5xx, timeouts, 131000-style temporary errors, WABA or app limits) doubles
 //!   from a base delay up to a cap.
 //!
+//! A failure *in doubt* (the answer was lost after the request went out, so Meta may have
+//! accepted the message) waits at least [`RetryPolicy::in_doubt_grace`]: if Meta did accept it,
+//! its status webhook arrives meanwhile carrying our id, records the wamid, and the retry finds
+//! the message no longer pending instead of sending it a second time.
+//!
 //! Every wait is spread by jitter so a burst that failed together does not come back together.
 //! A message gives up (and is marked `failed` with its last error) after a number of attempts or
 //! an age, whichever comes first: a message that could not be sent for a day is not worth sending.
@@ -28,6 +33,9 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// The longest wait of the doubling schedule (the pair-rate schedule has its own).
     pub cap: Duration,
+    /// The shortest wait after a failure in doubt: long enough for the status webhook of a
+    /// message Meta did accept to arrive first.
+    pub in_doubt_grace: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -37,6 +45,7 @@ impl Default for RetryPolicy {
             max_age: Duration::hours(24),
             base: Duration::seconds(2),
             cap: Duration::minutes(10),
+            in_doubt_grace: Duration::seconds(60),
         }
     }
 }
@@ -45,6 +54,25 @@ impl Default for RetryPolicy {
 const PAIR_CAP: Duration = Duration::hours(1);
 /// Longest wait after the number's throughput was exceeded.
 const THROUGHPUT_CAP: Duration = Duration::seconds(30);
+
+/// How an attempt failed, as far as retrying cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failed {
+    /// The failure's class.
+    pub class: ErrorClass,
+    /// The request may have been carried out (see [`RetryPolicy::in_doubt_grace`]).
+    pub in_doubt: bool,
+}
+
+impl Failed {
+    /// A failure known not to have been carried out.
+    pub fn sure(class: ErrorClass) -> Self {
+        Self {
+            class,
+            in_doubt: false,
+        }
+    }
+}
 
 /// What to do with a message whose attempt failed temporarily.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,19 +89,24 @@ impl RetryPolicy {
     /// `attempts` counts the attempts made so far, the failed one included (so at least 1).
     /// `jitter` is a number in `[0, 1)` from the caller's random source; the wait is spread over
     /// its upper half (`[d/2, d)`) for the doubling schedules and by up to +10 % for pair-rate
-    /// waits, which Meta sets as a minimum.
+    /// waits, which Meta sets as a minimum. `in_doubt` says the failed attempt may have been
+    /// carried out: the wait is then at least [`RetryPolicy::in_doubt_grace`].
     pub fn decide(
         &self,
-        class: ErrorClass,
+        failure: Failed,
         attempts: u32,
         created_at: OffsetDateTime,
         now: OffsetDateTime,
         jitter: f64,
     ) -> RetryDecision {
+        let Failed { class, in_doubt } = failure;
         if !class.is_retryable() || attempts >= self.max_attempts {
             return RetryDecision::GiveUp;
         }
-        let wait = self.wait(class, attempts, jitter);
+        let mut wait = self.wait(class, attempts, jitter);
+        if in_doubt {
+            wait = wait.max(self.in_doubt_grace);
+        }
         let at = now + wait;
         if at - created_at > self.max_age {
             return RetryDecision::GiveUp;

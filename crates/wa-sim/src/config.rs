@@ -346,6 +346,10 @@ pub struct Faults {
     pub outage: Option<Outage>,
     /// Onboarding calls that fail with a Meta error until cleared (Embedded Signup's steps).
     pub step_errors: Vec<StepError>,
+    /// Probability in `[0, 1]` that an accepted message's answer is lost: the message is sent
+    /// (its webhooks follow) but the connection closes before the answer, as when a timeout or
+    /// a network cut hits after Meta took the request. The caller cannot know it was sent.
+    pub lost_answer_rate: f64,
 }
 
 /// An onboarding call answered with a Meta error.

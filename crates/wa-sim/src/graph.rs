@@ -17,7 +17,7 @@ use crate::ascii_json::to_ascii_json;
 use crate::config::OutageMode;
 use crate::graph_error::GraphError;
 use crate::records::RecordedRequest;
-use crate::rng::thread_u64;
+use crate::rng::{thread_f64, thread_u64};
 use crate::state::{ActiveFaults, Sim};
 use crate::{account, media, send};
 
@@ -167,7 +167,18 @@ pub(crate) async fn entry(State(sim): State<Arc<Sim>>, request: Request) -> Resp
         }
     };
     record.status = response.status().as_u16();
+    let lose_answer = response.status() == StatusCode::OK
+        && parts.method == Method::POST
+        && matches!(segments.as_slice(), [_, "messages"])
+        && faults
+            .as_ref()
+            .is_some_and(|faults| thread_f64() < faults.config.lost_answer_rate);
     sim.records.requests.push(record);
+    if lose_answer && let Some(kill) = parts.extensions.get::<ConnectionKill>() {
+        // The message is sent; its answer never leaves: the connection goes instead.
+        kill.0.cancel();
+        std::future::pending::<()>().await;
+    }
     response
 }
 

@@ -327,6 +327,7 @@ impl ActiveFaults {
             && self.config.latency_ms == 0
             && self.config.latency_jitter_ms == 0
             && self.config.step_errors.is_empty()
+            && self.config.lost_answer_rate <= 0.0
     }
 }
 

@@ -85,6 +85,8 @@ pub fn spawn(deps: WorkerDeps, cancel: CancellationToken) -> JoinHandle<()> {
             max_age: settings.max_age,
             base: settings.retry_base,
             cap: settings.retry_cap,
+            // Only the doubling schedule is used here: a repeated event is told apart by its id.
+            ..RetryPolicy::default()
         },
         deps,
     });

@@ -18,6 +18,8 @@
 //! lapses. A crash after Meta accepted a message and before its wamid was stored would send it
 //! again; the status webhook carries our id in `biz_opaque_callback_data` and records the wamid
 //! if it arrives first, which closes most of that gap (see ARCHITECTURE.md, at-least-once).
+//! The same holds for a send whose answer was lost (in doubt): its retry waits at least the
+//! policy's in-doubt grace, time for that webhook to settle it.
 
 use std::{
     collections::HashMap,
@@ -37,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 use wa_domain::{
     ids::TenantId,
     ports::{ClaimRequest, ClaimedMessage, Outbox, PacerId},
-    retry::{RetryDecision, RetryPolicy},
+    retry::{Failed, RetryDecision, RetryPolicy},
     usecase::{
         Ports,
         send::{Delivery, deliver},
@@ -407,20 +409,27 @@ async fn send_one(
             outcome("accepted");
             tracing::debug!(tenant.id = %tenant, message.id = %id, message.wamid = %wamid, "accepted by Meta");
         }
-        Ok(Delivery::Retry { failure }) => {
+        Ok(Delivery::Retry { failure, in_doubt }) => {
             let attempts = message.attempts + 1;
             let now = ports.clock.now();
             let jitter = rand::random::<f64>();
+            let failed = Failed {
+                class: failure.class,
+                in_doubt,
+            };
             match settings
                 .retry
-                .decide(failure.class, attempts, message.created_at, now, jitter)
+                .decide(failed, attempts, message.created_at, now, jitter)
             {
                 RetryDecision::At(at) => {
                     outcome("retry");
                     metrics::counter!("wa_send_retries_total", "class" => failure.class.as_str())
                         .increment(1);
+                    if in_doubt {
+                        metrics::counter!("wa_send_in_doubt_total").increment(1);
+                    }
                     tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
-                        error.code = ?failure.code, attempts, retry_in_s = (at - now).whole_seconds(),
+                        error.code = ?failure.code, attempts, in_doubt, retry_in_s = (at - now).whole_seconds(),
                         "send failed; will retry");
                     if let Err(error) = outbox.schedule(tenant, id, at).await {
                         tracing::warn!(message.id = %id, error = %error, "could not reschedule; the lease will lapse");

@@ -7,6 +7,7 @@ mod crash;
 mod delivery;
 mod event_log;
 mod event_webhooks;
+mod in_doubt;
 mod onboarding;
 mod secrets;
 mod signup_page;

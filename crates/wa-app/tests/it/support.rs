@@ -143,6 +143,8 @@ impl TestApp {
         values.insert("WA_META_APP_SECRET".to_owned(), self.app_secrets.clone());
         values.insert("WA_WEBHOOK_VERIFY_TOKEN".to_owned(), "verify-me".to_owned());
         values.insert("WA_ADMIN_TOKEN".to_owned(), ADMIN.to_owned());
+        // A lost answer waits this long for its status webhook before the message goes again.
+        values.insert("WA_OUTBOX_IN_DOUBT_SECONDS".to_owned(), "10".to_owned());
         values.insert(
             "WA_VAULT_KEYS".to_owned(),
             "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned(),

@@ -1,9 +1,9 @@
 //! The retry schedule: Meta's 4^X pair-rate rule, doubling with a cap, jitter bounds, and the
-//! attempt and age limits.
+//! attempt and age limits, and the grace period of a failure in doubt.
 
 use time::{Duration, macros::datetime};
 
-use super::{RetryDecision, RetryPolicy};
+use super::{Failed, RetryDecision, RetryPolicy};
 use crate::error_class::{ErrorClass, RateLimitScope};
 
 const PAIR: ErrorClass = ErrorClass::RateLimited {
@@ -82,17 +82,17 @@ fn gives_up_after_the_attempt_limit_or_the_age_limit() {
     let created = datetime!(2026-11-24 10:00 UTC);
     let now = created + Duration::minutes(1);
     assert_eq!(
-        policy.decide(ErrorClass::Retryable, 2, created, now, 0.0),
+        policy.decide(Failed::sure(ErrorClass::Retryable), 2, created, now, 0.0),
         RetryDecision::At(now + Duration::seconds(2))
     );
     assert_eq!(
-        policy.decide(ErrorClass::Retryable, 3, created, now, 0.0),
+        policy.decide(Failed::sure(ErrorClass::Retryable), 3, created, now, 0.0),
         RetryDecision::GiveUp
     );
     // The next attempt would come after the message's useful life.
     let late = created + Duration::minutes(59) + Duration::seconds(59);
     assert_eq!(
-        policy.decide(ErrorClass::Retryable, 2, created, late, 0.0),
+        policy.decide(Failed::sure(ErrorClass::Retryable), 2, created, late, 0.0),
         RetryDecision::GiveUp
     );
 }
@@ -107,9 +107,49 @@ fn classes_that_cannot_succeed_later_give_up_at_once() {
         ErrorClass::AuthInvalid,
     ] {
         assert_eq!(
-            policy.decide(class, 1, now, now, 0.5),
+            policy.decide(Failed::sure(class), 1, now, now, 0.5),
             RetryDecision::GiveUp,
             "{class}"
         );
     }
+}
+
+#[test]
+fn a_failure_in_doubt_waits_at_least_the_grace_period() {
+    let policy = RetryPolicy {
+        in_doubt_grace: Duration::seconds(45),
+        ..RetryPolicy::default()
+    };
+    let created = datetime!(2026-11-24 10:00 UTC);
+    let in_doubt = Failed {
+        class: ErrorClass::Retryable,
+        in_doubt: true,
+    };
+    // The first retry would come after 1-2 s; in doubt it waits for the status webhook.
+    assert_eq!(
+        policy.decide(in_doubt, 1, created, created, 0.0),
+        RetryDecision::At(created + Duration::seconds(45))
+    );
+    assert_eq!(
+        policy.decide(
+            Failed::sure(ErrorClass::Retryable),
+            1,
+            created,
+            created,
+            0.0
+        ),
+        RetryDecision::At(created + Duration::seconds(1))
+    );
+    // A longer scheduled wait is kept as it is.
+    let late = policy.wait(ErrorClass::Retryable, 8, 0.0);
+    assert!(late > Duration::seconds(45));
+    assert_eq!(
+        policy.decide(in_doubt, 8, created, created, 0.0),
+        RetryDecision::At(created + late)
+    );
+    // In doubt or not, the limits still end it.
+    assert_eq!(
+        policy.decide(in_doubt, policy.max_attempts, created, created, 0.0),
+        RetryDecision::GiveUp
+    );
 }

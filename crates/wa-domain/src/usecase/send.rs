@@ -140,6 +140,9 @@ pub enum Delivery {
     Retry {
         /// What went wrong (its class says how to back off).
         failure: MessageFailure,
+        /// Meta may have accepted it all the same (the answer was lost): the caller waits for
+        /// the status webhook before sending again (see `retry`).
+        in_doubt: bool,
     },
     /// It will never be sent; stored as `failed`.
     Failed {
@@ -284,7 +287,10 @@ async fn record_graph_failure(
                 .messages
                 .record_attempt(tenant_id, message_id, Some(failure.clone()))
                 .await?;
-            Ok(Delivery::Retry { failure })
+            Ok(Delivery::Retry {
+                failure,
+                in_doubt: error.in_doubt,
+            })
         }
         ErrorClass::Permanent | ErrorClass::WindowClosed => {
             ports

@@ -5,8 +5,12 @@
 //! | Meta's error envelope | by `code` ([`classify_meta_code`]; `is_transient` decides unknown codes) |
 //! | envelope without a code | `Retryable` if Meta says transient or the status is 5xx, else `Permanent` |
 //! | a non-2xx body that is not Meta's envelope (a proxy's HTML 502, an empty 503) | `Retryable`, HTTP status kept |
-//! | timeout, connection refused or reset, body cut short | `Retryable` |
+//! | could not connect (refused, unreachable, connect timeout) | `Retryable` |
+//! | timeout, connection closed or reset after the request went out, body cut short | `Retryable`, in doubt |
 //! | a 2xx whose body is not what Meta sends | `Permanent`, HTTP status kept |
+//!
+//! "In doubt" ([`GraphError::in_doubt`]) marks a failure where the request may have reached
+//! Meta and been carried out; only a failure to connect proves it did not.
 //!
 //! The last row is a decision: a 2xx that is not Meta's answer comes from something between us
 //! and Meta (a captive proxy, a wrong base URL) that retrying will not fix, and for a send the
@@ -42,6 +46,7 @@ pub(crate) fn from_response(status: u16, body: &[u8]) -> GraphError {
         class,
         code,
         http_status: Some(status),
+        in_doubt: false,
         info: Box::new(GraphErrorInfo {
             message: text(error.message).unwrap_or_else(|| format!("HTTP {status}")),
             subcode: error.error_subcode.map(|code| code.0),
@@ -67,10 +72,10 @@ pub(crate) fn unexpected_body(status: u16, expected: &str) -> GraphError {
 pub(crate) fn transport(error: reqwest::Error) -> GraphError {
     // The URL can hold secrets in its query (code exchange, debug_token, appsecret_proof).
     let error = error.without_url();
-    let (class, what) = if error.is_timeout() {
-        (ErrorClass::Retryable, "the call timed out")
-    } else if error.is_connect() {
+    let (class, what) = if error.is_connect() {
         (ErrorClass::Retryable, "could not connect")
+    } else if error.is_timeout() {
+        (ErrorClass::Retryable, "the call timed out")
     } else if error.is_body() || error.is_decode() {
         (ErrorClass::Retryable, "the answer could not be read")
     } else if error.is_builder() {
@@ -80,6 +85,9 @@ pub(crate) fn transport(error: reqwest::Error) -> GraphError {
     } else {
         (ErrorClass::Retryable, "the call failed")
     };
+    // Nothing left us when the connection could not be made or the request not built; any
+    // other failure may have come after Meta read the request.
+    let in_doubt = !(error.is_connect() || error.is_builder());
     let mut message = what.to_owned();
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
@@ -87,5 +95,11 @@ pub(crate) fn transport(error: reqwest::Error) -> GraphError {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    GraphError::transport(class, message, error.status().map(|status| status.as_u16()))
+    let failure =
+        GraphError::transport(class, message, error.status().map(|status| status.as_u16()));
+    if in_doubt {
+        failure.into_in_doubt()
+    } else {
+        failure
+    }
 }

@@ -253,7 +253,7 @@ async fn success_false_and_a_missing_success_are_errors_not_silence() {
 }
 
 #[tokio::test]
-async fn a_response_slower_than_the_timeout_is_retryable() {
+async fn a_response_slower_than_the_timeout_is_retryable_and_in_doubt() {
     let error = send_error(
         ResponseTemplate::new(200)
             .set_body_json(json!({"messages": [{"id": "wamid.late"}]}))
@@ -263,6 +263,8 @@ async fn a_response_slower_than_the_timeout_is_retryable() {
     assert_eq!(error.class, ErrorClass::Retryable);
     assert_eq!(error.http_status, None);
     assert!(error.to_string().contains("timed out"), "{error}");
+    // The server had the request: it may have sent the message.
+    assert!(error.in_doubt);
 }
 
 /// A client for a port nobody listens on.
@@ -290,6 +292,43 @@ async fn a_refused_connection_is_retryable() {
     assert_eq!(error.class, ErrorClass::Retryable);
     assert_eq!(error.http_status, None);
     assert!(error.to_string().contains("could not connect"), "{error}");
+    // Nothing left us: sending again cannot duplicate.
+    assert!(!error.in_doubt);
+}
+
+#[tokio::test]
+async fn a_connection_closed_after_the_request_is_in_doubt() {
+    use tokio::io::AsyncReadExt as _;
+    // A server that reads the request and hangs up without answering, as when the answer is
+    // lost on its way back.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        while !request.windows(2).any(|w| w == b"}}") {
+            let read = socket.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the client closed first");
+            request.extend_from_slice(&buffer[..read]);
+        }
+        request
+    });
+    let mut config = GraphConfig::with_base_url(format!("http://127.0.0.1:{port}"));
+    config.timeouts = Timeouts {
+        connect: Duration::from_secs(5),
+        request: Duration::from_secs(5),
+        media: Duration::from_secs(5),
+    };
+    let error = GraphClient::new(config)
+        .unwrap()
+        .send_message(&sender(), &text_message(), None)
+        .await
+        .unwrap_err();
+    let request = server.await.unwrap();
+    assert!(request.starts_with(b"POST "), "the request went out");
+    assert_eq!(error.class, ErrorClass::Retryable, "{error}");
+    assert!(error.in_doubt, "{error}");
 }
 
 /// Neither the token, the app secret, the proof nor a signup code may appear in what an error

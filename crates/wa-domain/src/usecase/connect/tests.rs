@@ -88,6 +88,7 @@ fn error(class: ErrorClass, code: Option<i64>) -> GraphError {
         class,
         code,
         http_status: Some(400),
+        in_doubt: false,
         info: Box::new(GraphErrorInfo {
             message: "nope".into(),
             ..Default::default()

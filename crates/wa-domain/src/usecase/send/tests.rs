@@ -50,6 +50,7 @@ fn meta_error(code: i64) -> GraphError {
         class: crate::error_class::classify_meta_code(code, false),
         code: Some(code),
         http_status: Some(400),
+        in_doubt: false,
         info: Box::new(GraphErrorInfo {
             message: format!("(#{code}) something"),
             fbtrace_id: Some("AbCdEf".to_owned()),
@@ -404,12 +405,37 @@ async fn deliver_schedules_a_retry_for_retryable_and_rate_limited_errors() {
             .times(1)
             .returning(|_, _, _| Ok(()));
         let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
-        let Delivery::Retry { failure } = delivery else {
+        let Delivery::Retry { failure, in_doubt } = delivery else {
             panic!("{code}: expected Retry, got {delivery:?}")
         };
         assert!(failure.class.is_retryable());
         assert_eq!(failure.fbtrace_id.as_deref(), Some("AbCdEf"));
+        // Meta answered: it did not take the message.
+        assert!(!in_doubt);
     }
+}
+
+#[tokio::test]
+async fn deliver_says_when_a_failed_send_may_have_reached_meta() {
+    let DeliverSetup { mocks, tenant, id } = deliver_setup(ConnectionHealth::Active);
+    let mut mocks = with_token(mocks.with_window(tenant, Some(open_window())), tenant);
+    mocks.graph.expect_send().returning(|_, _, _| {
+        Err(
+            GraphError::transport(ErrorClass::Retryable, "the call timed out", None)
+                .into_in_doubt(),
+        )
+    });
+    mocks
+        .messages
+        .expect_record_attempt()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let Delivery::Retry { failure, in_doubt } = delivery else {
+        panic!("expected Retry, got {delivery:?}")
+    };
+    assert_eq!(failure.class, ErrorClass::Retryable);
+    assert!(in_doubt);
 }
 
 #[tokio::test]

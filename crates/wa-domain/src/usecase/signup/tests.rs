@@ -37,6 +37,7 @@ fn meta_error(class: ErrorClass, code: i64) -> GraphError {
         class,
         code: Some(code),
         http_status: Some(400),
+        in_doubt: false,
         info: Box::new(GraphErrorInfo {
             message: format!("meta error {code}"),
             ..GraphErrorInfo::default()
