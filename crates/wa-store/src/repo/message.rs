@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Value,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Value,
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query, UpdateStatement},
 };
 use time::OffsetDateTime;
@@ -245,6 +245,44 @@ async fn touch<C: ConnectionTrait>(
         }
     }
     stmt.returning(Query::returning().columns(TOUCHED_COLUMNS));
+    let Some(row) = conn.query_one(&stmt).await.map_err(classify)? else {
+        return Ok(None);
+    };
+    Touched::from_row(&row).map(Some)
+}
+
+/// A `pending` message accepted by Meta, in one statement: its wamid and `accepted_at`, the move
+/// to `accepted`, out of the outbox. `None` when the message is not `pending` (or not there):
+/// the caller then takes the general path, which tells those cases apart.
+async fn accept_pending<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: MessageId,
+    wamid: &WaMessageId,
+    at: OffsetDateTime,
+) -> Result<Option<Touched>, StoreError> {
+    let backend = conn.get_database_backend();
+    let accepted = MessageStatus::Accepted;
+    let none = || Expr::val(timestamp::optional(backend, None));
+    let mut stmt = Query::update();
+    stmt.table(whatsapp_message::Entity)
+        .value(
+            Column::UpdatedAt,
+            Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
+        )
+        .value(
+            Column::AcceptedAt,
+            earliest(Column::AcceptedAt, timestamp::value(backend, at)),
+        )
+        .value(Column::WaMessageId, wamid.as_str())
+        .value(Column::Status, accepted.as_str())
+        .value(Column::StatusRank, accepted.rank())
+        .value(Column::NextAttemptAt, none())
+        .value(Column::ClaimedUntil, none())
+        .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+        .and_where(Expr::col(Column::Id).eq(id.as_uuid()))
+        .and_where(Expr::col(Column::StatusRank).eq(MessageStatus::Pending.rank()))
+        .returning(Query::returning().columns(TOUCHED_COLUMNS));
     let Some(row) = conn.query_one(&stmt).await.map_err(classify)? else {
         return Ok(None);
     };
@@ -476,12 +514,12 @@ async fn insert_outbound_in<C: ConnectionTrait>(
             .do_nothing()
             .to_owned(),
     )
-    .returning_col(Column::Id);
-    let inserted = conn.query_one(&stmt).await.map_err(classify)?.is_some();
-    if inserted {
-        let stored = find_message(conn, tenant, Column::Id.eq(message.id.as_uuid()))
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    .returning_all();
+    // The new row comes back whole: no second statement to read it.
+    if let Some(row) = conn.query_one(&stmt).await.map_err(classify)? {
+        let row = whatsapp_message::Model::from_query_result(&row, "")
+            .map_err(|e| corrupt("whatsapp_messages", e))?;
+        let stored = convert::message::to_domain(row)?;
         let pending = NewEvent::new(
             message.created_at,
             EventPayload::MessageStatus(MessageStatusChanged {
@@ -541,6 +579,20 @@ impl Write for MarkAccepted {
                 at,
             } = self;
             let accepted = MessageStatus::Accepted;
+            // The usual case, a pending message, in one statement; anything else (a status
+            // webhook settled it first, no such message) takes the general two-statement path.
+            if let Some(mut found) = accept_pending(txn, *tenant, *id, wamid, *at).await? {
+                found.wamid = Some(wamid.clone());
+                let event = found.status_event(MessageStatus::Pending, accepted, *at, None, None);
+                return Ok(Written {
+                    value: Transition::Advanced {
+                        from: MessageStatus::Pending,
+                        to: accepted,
+                    },
+                    tenant: *tenant,
+                    events: vec![event],
+                });
+            }
             let set_wamid = |stmt: &mut UpdateStatement| {
                 stmt.value(Column::WaMessageId, wamid.as_str());
             };

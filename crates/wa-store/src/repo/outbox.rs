@@ -18,9 +18,9 @@
 //! connection) of each number it picks, only where nobody holds it, it lapsed, or it is already
 //! ours (`FOR UPDATE … SKIP LOCKED`, re-checked by the `UPDATE`), numbers we hold first; messages
 //! are claimed only for the numbers it returned. Before each claim the owner renews its live
-//! leases on numbers that still have pending messages, so a lane busy longer than one round keeps
-//! its number; a crashed process's leases lapse with the same duration as its claims, and a clean
-//! shutdown gives them back at once. SQLite runs one process and ignores leases.
+//! leases that are past half their length on numbers that still have pending messages, so a lane
+//! busy longer than one round keeps its number; a crashed process's leases lapse with the same
+//! duration as its claims, and a clean shutdown gives them back at once. SQLite runs one process and ignores leases.
 //!
 //! A partial index on `(tenant_id, next_attempt_at) WHERE status_rank = 0` keeps each tenant's
 //! probe an index range scan however large the message history grows.
@@ -145,14 +145,20 @@ fn lease_free(table: &str, me: &str, now: &str) -> String {
 /// Renews the owner's live leases on numbers that still have messages in the outbox (claimed
 /// ones included: a lane may hold them longer than one round), so a number stays with the
 /// process pacing it while it has work, and lapses once it has none.
+///
+/// Only leases past half their length are renewed: rounds come far more often than that, so a
+/// lease is renewed in time, and a round does not rewrite every connection row it owns (which
+/// cost more than the claim itself under load).
 fn renew_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
     let mut params = Params::new(backend);
     let lease = params.bind(timestamp::value(backend, request.lease_until));
     let now = params.bind(timestamp::value(backend, request.now));
+    let half = request.now + (request.lease_until - request.now) / 2;
+    let half = params.bind(timestamp::value(backend, half));
     let me = params.bind(Value::Uuid(Some(request.owner.0)));
     params.statement(&format!(
         "UPDATE whatsapp_connections SET pacer_until = {lease} \
-         WHERE pacer_owner = {me} AND pacer_until >= {now} \
+         WHERE pacer_owner = {me} AND pacer_until >= {now} AND pacer_until < {half} \
            AND EXISTS (SELECT 1 FROM whatsapp_messages m \
                        WHERE m.tenant_id = whatsapp_connections.tenant_id \
                          AND m.status_rank = 0 AND m.direction = 'outbound')"
