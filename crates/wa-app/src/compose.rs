@@ -23,6 +23,7 @@ use wa_vault::{Keyring, SqlCredentials, Vault};
 use crate::{
     config::Config,
     event_feed::EventFeed,
+    read_cache::{CachedApiKeys, CachedConnections, CachedTemplates, CachedTenants},
     state::{AppState, Readiness},
     stores::{ApiKeyStore, InboxItem, WebhookInbox},
     telemetry, workers,
@@ -78,8 +79,8 @@ impl Adapters {
         .context("building the Graph API client")?;
         let graph = Arc::new(graph);
         let ports = Ports {
-            tenants: Arc::new(store.tenants()),
-            connections: Arc::new(store.connections()),
+            tenants: Arc::new(CachedTenants::new(Arc::new(store.tenants()))),
+            connections: Arc::new(CachedConnections::new(Arc::new(store.connections()))),
             messages: Arc::new(store.messages()),
             conversations: Arc::new(store.conversations()),
             vault: vault.clone(),
@@ -87,10 +88,11 @@ impl Adapters {
             clock,
             account: graph,
             signups: Arc::new(store.signups()),
-            templates: Arc::new(store.templates()),
+            templates: Arc::new(CachedTemplates::new(Arc::new(store.templates()))),
             directory: Arc::new(store.connection_directory()),
         };
-        let api_keys: Arc<dyn ApiKeyStore> = Arc::new(StoreApiKeys(store.clone()));
+        let api_keys: Arc<dyn ApiKeyStore> =
+            Arc::new(CachedApiKeys::new(Arc::new(StoreApiKeys(store.clone()))));
         let inbox: Arc<dyn WebhookInbox> = Arc::new(StoreInbox(store.clone()));
         let outbox: Arc<dyn wa_domain::ports::Outbox> = Arc::new(store.outbox());
         Ok(Self {

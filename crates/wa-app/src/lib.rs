@@ -12,6 +12,7 @@
 //! - [`events`]: signed outbound webhooks of tenants' events, dead letters, the SSRF guard.
 //! - [`event_feed`]: the tenants' event logs for long-polls and streams, and their wake-up.
 //! - [`stores`]: the app's own storage needs (API keys, webhook inbox).
+//! - [`read_cache`]: the reads every send repeats (key, tenant, connection), kept for a moment.
 //! - [`server`]: `wa serve`: listeners, workers, graceful shutdown.
 //! - [`demo`]: `wa demo`, the whole system against the simulator.
 //! - [`cli`]: the command line.
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod event_feed;
 pub mod events;
 pub mod http;
+pub mod read_cache;
 pub mod server;
 pub mod state;
 pub mod stores;

@@ -1,0 +1,348 @@
+//! Read-mostly state kept in memory for a moment: the reads every send repeats.
+//!
+//! Each message costs the same few lookups twice, once when it is accepted and once when it is
+//! delivered: the API key's tenant, the tenant (enabled?), its connection (active? which
+//! number?), and whether its templates were ever synced. They change rarely and each is a round
+//! trip to the database, so under load they were a third of all statements. The decorators here
+//! answer them from memory for at most [`FRESH_FOR`].
+//!
+//! # Rules
+//! - Only what was found is kept: an unknown tenant, a missing connection, an unknown key are
+//!   read from the database every time, so anything created is seen at once.
+//! - A write through a decorator drops what it changes before it returns, so this process sees
+//!   its own changes at once (disabling a tenant, marking a connection invalid, a template sync).
+//!   A read that raced with such a write is not kept (each map has a generation, bumped by every
+//!   drop, and a read keeps its answer only if the generation did not move meanwhile).
+//! - A change made elsewhere (another `wa serve` process, or by hand in the database) is seen
+//!   after at most [`FRESH_FOR`]. The outbox's own checks do not depend on this: claims read the
+//!   tenant and connection state in the database, and Meta answers a revoked token with 190,
+//!   which marks the connection invalid again.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use wa_domain::{
+    connection::{Connection, ConnectionHealth, PhoneNumberInfo},
+    ids::{PhoneNumberId, TenantId},
+    message::Page,
+    ports::{ConnectionRepository, StoreError, TemplateRepository, TenantRepository},
+    template_catalog::{SyncedTemplate, TemplateStatusChange},
+    tenant::Tenant,
+};
+
+use crate::stores::ApiKeyStore;
+
+/// How long a read is answered from memory.
+pub const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// Entries kept at most per map; past it, expired entries are swept, and if none were, the map
+/// starts over (a bound on memory, not an eviction policy: it only matters beyond this many
+/// active tenants within one [`FRESH_FOR`]).
+const MAX_ENTRIES: usize = 100_000;
+
+/// A map of fresh answers.
+struct Fresh<K, V> {
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+    generation: AtomicU64,
+    ttl: Duration,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
+    fn new() -> Self {
+        Self::with_ttl(FRESH_FOR)
+    }
+
+    fn with_ttl(ttl: Duration) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            ttl,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
+        // A panic while holding the lock leaves nothing half-written: the map is still usable.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The fresh answer for `key`, if any.
+    fn get(&self, key: &K) -> Option<V> {
+        let entries = self.lock();
+        let (at, value) = entries.get(key)?;
+        (at.elapsed() < self.ttl).then(|| value.clone())
+    }
+
+    /// Answers from memory, or reads and keeps the answer when it is worth keeping.
+    async fn get_or_read<F, Fut>(
+        &self,
+        key: &K,
+        keep: impl Fn(&V) -> bool,
+        read: F,
+    ) -> Result<V, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, StoreError>>,
+    {
+        if let Some(value) = self.get(key) {
+            return Ok(value);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let read_at = Instant::now();
+        let value = read().await?;
+        if keep(&value) {
+            let mut entries = self.lock();
+            // A drop since the read began may have been for this very key: keep nothing.
+            if self.generation.load(Ordering::Acquire) == generation {
+                if entries.len() >= MAX_ENTRIES {
+                    entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
+                    if entries.len() >= MAX_ENTRIES {
+                        entries.clear();
+                    }
+                }
+                entries.insert(key.clone(), (read_at, value.clone()));
+            }
+        }
+        Ok(value)
+    }
+
+    fn drop_key(&self, key: &K) {
+        let mut entries = self.lock();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.remove(key);
+    }
+
+    fn drop_all(&self) {
+        let mut entries = self.lock();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+}
+
+/// Tenants, answered from memory for a moment.
+pub struct CachedTenants {
+    inner: Arc<dyn TenantRepository>,
+    fresh: Fresh<TenantId, Option<Tenant>>,
+}
+
+impl CachedTenants {
+    /// Wraps the store's tenants.
+    pub fn new(inner: Arc<dyn TenantRepository>) -> Self {
+        Self {
+            inner,
+            fresh: Fresh::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl TenantRepository for CachedTenants {
+    async fn create(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let result = self.inner.create(tenant).await;
+        self.fresh.drop_key(&tenant.id);
+        result
+    }
+
+    async fn get(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        self.fresh
+            .get_or_read(&id, Option::is_some, || self.inner.get(id))
+            .await
+    }
+
+    async fn list(&self, page: Page<TenantId>) -> Result<Vec<Tenant>, StoreError> {
+        self.inner.list(page).await
+    }
+
+    async fn set_enabled(&self, id: TenantId, enabled: bool) -> Result<(), StoreError> {
+        let result = self.inner.set_enabled(id, enabled).await;
+        self.fresh.drop_key(&id);
+        result
+    }
+}
+
+/// Connections, answered from memory for a moment; so is the number → tenant routing of
+/// webhooks.
+pub struct CachedConnections {
+    inner: Arc<dyn ConnectionRepository>,
+    fresh: Fresh<TenantId, Option<Connection>>,
+    routes: Fresh<PhoneNumberId, Option<TenantId>>,
+}
+
+impl CachedConnections {
+    /// Wraps the store's connections.
+    pub fn new(inner: Arc<dyn ConnectionRepository>) -> Self {
+        Self {
+            inner,
+            fresh: Fresh::new(),
+            routes: Fresh::new(),
+        }
+    }
+
+    fn changed(&self, tenant: TenantId) {
+        self.fresh.drop_key(&tenant);
+        // A number may have moved to another tenant: routing is read again.
+        self.routes.drop_all();
+    }
+}
+
+#[async_trait]
+impl ConnectionRepository for CachedConnections {
+    async fn get(&self, tenant: TenantId) -> Result<Option<Connection>, StoreError> {
+        self.fresh
+            .get_or_read(&tenant, Option::is_some, || self.inner.get(tenant))
+            .await
+    }
+
+    async fn upsert(&self, connection: &Connection) -> Result<(), StoreError> {
+        let result = self.inner.upsert(connection).await;
+        self.changed(connection.tenant_id);
+        result
+    }
+
+    async fn set_health(
+        &self,
+        tenant: TenantId,
+        health: ConnectionHealth,
+        reason: Option<String>,
+        at: OffsetDateTime,
+        verified_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .inner
+            .set_health(tenant, health, reason, at, verified_at)
+            .await;
+        self.changed(tenant);
+        result
+    }
+
+    async fn update_number_info(
+        &self,
+        tenant: TenantId,
+        info: &PhoneNumberInfo,
+    ) -> Result<(), StoreError> {
+        let result = self.inner.update_number_info(tenant, info).await;
+        self.changed(tenant);
+        result
+    }
+
+    async fn resolve_tenant(
+        &self,
+        phone_number_id: &PhoneNumberId,
+    ) -> Result<Option<TenantId>, StoreError> {
+        self.routes
+            .get_or_read(phone_number_id, Option::is_some, || {
+                self.inner.resolve_tenant(phone_number_id)
+            })
+            .await
+    }
+}
+
+/// Templates: when the tenant's templates were last synced is answered from memory for a
+/// moment (every template message asks); the templates themselves are read each time.
+pub struct CachedTemplates {
+    inner: Arc<dyn TemplateRepository>,
+    synced: Fresh<TenantId, Option<OffsetDateTime>>,
+}
+
+impl CachedTemplates {
+    /// Wraps the store's templates.
+    pub fn new(inner: Arc<dyn TemplateRepository>) -> Self {
+        Self {
+            inner,
+            synced: Fresh::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl TemplateRepository for CachedTemplates {
+    async fn replace_all(
+        &self,
+        tenant: TenantId,
+        templates: &[SyncedTemplate],
+    ) -> Result<usize, StoreError> {
+        let result = self.inner.replace_all(tenant, templates).await;
+        self.synced.drop_key(&tenant);
+        result
+    }
+
+    async fn find_by_name(
+        &self,
+        tenant: TenantId,
+        name: &str,
+    ) -> Result<Vec<SyncedTemplate>, StoreError> {
+        self.inner.find_by_name(tenant, name).await
+    }
+
+    async fn list(&self, tenant: TenantId) -> Result<Vec<SyncedTemplate>, StoreError> {
+        self.inner.list(tenant).await
+    }
+
+    async fn last_synced(&self, tenant: TenantId) -> Result<Option<OffsetDateTime>, StoreError> {
+        // "Never synced" is kept too: a sync through this process drops it, and one elsewhere
+        // only tightens the check a moment later.
+        self.synced
+            .get_or_read(&tenant, |_| true, || self.inner.last_synced(tenant))
+            .await
+    }
+
+    async fn set_status(
+        &self,
+        tenant: TenantId,
+        change: &TemplateStatusChange,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_status(tenant, change, at).await
+    }
+}
+
+/// API keys: a key's tenant is answered from memory for a moment. Keys are never revoked through
+/// the service; one revoked in the database stops working within [`FRESH_FOR`].
+pub struct CachedApiKeys {
+    inner: Arc<dyn ApiKeyStore>,
+    fresh: Fresh<[u8; 32], Option<TenantId>>,
+}
+
+impl CachedApiKeys {
+    /// Wraps the store's API keys.
+    pub fn new(inner: Arc<dyn ApiKeyStore>) -> Self {
+        Self {
+            inner,
+            fresh: Fresh::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for CachedApiKeys {
+    async fn insert(
+        &self,
+        tenant: TenantId,
+        hash: [u8; 32],
+        prefix: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let result = self.inner.insert(tenant, hash, prefix, at).await;
+        self.fresh.drop_key(&hash);
+        result
+    }
+
+    async fn find_tenant(&self, hash: &[u8; 32]) -> Result<Option<TenantId>, StoreError> {
+        self.fresh
+            .get_or_read(hash, Option::is_some, || self.inner.find_tenant(hash))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests;
