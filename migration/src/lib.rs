@@ -30,6 +30,7 @@ mod m20261125_010000_add_pacing_leases;
 mod m20261125_010000_create_events;
 mod m20261125_010000_create_signups_and_templates;
 mod m20261125_020000_create_event_endpoints;
+mod m20261206_000000_drop_outbox_status_index;
 
 /// Every migration of wa, oldest first.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_010000_create_events::Migration),
             Box::new(m20261125_010000_create_signups_and_templates::Migration),
             Box::new(m20261125_020000_create_event_endpoints::Migration),
+            Box::new(m20261206_000000_drop_outbox_status_index::Migration),
         ]
     }
 }
