@@ -1,6 +1,13 @@
-//! Starting the service and the simulator for a test, on a fresh database.
+//! Starting the service and the simulator for a test, on a fresh database; queueing many
+//! messages and reading them back page by page.
 
-use std::{collections::BTreeMap, path::PathBuf, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::PathBuf,
+    time::Duration,
+};
+
+use futures::StreamExt as _;
 
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
@@ -93,6 +100,9 @@ pub(crate) async fn spawn(backend: Backend, webhooks: WebhookBehaviour) -> TestA
                 "Hello from wa!",
             )],
             webhooks,
+            // The large tests check every request, message and webhook the simulator saw: keep
+            // them all (a ring that dropped the oldest could hide a duplicate).
+            record_capacity: 100_000,
             ..SimConfig::base()
         })
         .start()
@@ -348,4 +358,97 @@ pub(crate) fn assert_each_sent_once(sim: &RunningSim, ids: &[String]) {
     let sent: std::collections::BTreeSet<&String> = counts.keys().collect();
     let ours: std::collections::BTreeSet<&String> = ids.iter().collect();
     assert_eq!(sent, ours, "every message sent exactly once, no other");
+}
+
+/// Queues `count` templates to `customers` distinct customers through `bases` in turn,
+/// `concurrency` requests in flight at once; returns our message ids in queueing order.
+pub(crate) async fn queue_templates(
+    app: &TestApp,
+    bases: &[String],
+    tenant: &str,
+    key: &str,
+    count: usize,
+    customers: usize,
+    concurrency: usize,
+) -> Vec<String> {
+    futures::stream::iter(0..count)
+        .map(|n| {
+            let base = &bases[n % bases.len()];
+            let customer = format!("1555{:07}", n % customers);
+            let request = app
+                .http
+                .post(format!("{base}/v1/tenants/{tenant}/messages"))
+                .bearer_auth(key)
+                .json(&json!({"to": customer, "content": {"type": "template", "name": "hello_world", "language": "en_US"}}));
+            async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::ACCEPTED);
+                let body: Value = response.json().await.unwrap();
+                body["id"].as_str().unwrap().to_owned()
+            }
+        })
+        .buffered(concurrency)
+        .collect()
+        .await
+}
+
+/// Every message of a tenant matching `filter` (a query string such as `direction=inbound`, or
+/// empty), read through the list endpoint page by page: id → the message as the API shows it.
+pub(crate) async fn list_messages(
+    http: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    key: &str,
+    filter: &str,
+) -> HashMap<String, Value> {
+    let mut messages = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/v1/tenants/{tenant}/messages?limit=200&{filter}");
+        if let Some(after) = &after {
+            url.push_str(&format!("&after={after}"));
+        }
+        let response = http.get(url).bearer_auth(key).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let page: Value = response.json().await.unwrap();
+        for message in page["items"].as_array().unwrap() {
+            let id = message["id"].as_str().unwrap().to_owned();
+            assert!(
+                messages.insert(id.clone(), message.clone()).is_none(),
+                "message {id} listed twice"
+            );
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return messages,
+        }
+    }
+}
+
+/// Whether any message of the tenant matching `filter` (as for [`list_messages`]) is in one of
+/// `states` (one short page per state).
+pub(crate) async fn any_in_state(
+    http: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    key: &str,
+    filter: &str,
+    states: &[&str],
+) -> bool {
+    for state in states {
+        let response = http
+            .get(format!(
+                "{base}/v1/tenants/{tenant}/messages?status={state}&limit=1&{filter}"
+            ))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let page: Value = response.json().await.unwrap();
+        if !page["items"].as_array().unwrap().is_empty() {
+            return true;
+        }
+    }
+    false
 }
