@@ -72,6 +72,10 @@ pub struct Config {
     pub delivery: crate::workers::delivery::DeliverySettings,
     /// `WA_INBOX_WORKERS`: webhook bodies processed in parallel (default 4).
     pub inbox_workers: usize,
+    /// `WA_INBOX_LEASE_SECONDS`: how long a claimed webhook body is reserved (default 30); a
+    /// crashed process's bodies are processed again after it. Shorter than the in-doubt grace,
+    /// so the status webhooks a crashed process had stored settle its lapsed sends first.
+    pub inbox_lease: time::Duration,
     /// `WA_HEALTH_CHECK_INTERVAL_SECONDS`: how often every connection is checked against Meta
     /// (default 300), the checks spread evenly over the interval.
     pub health_check_interval: std::time::Duration,
@@ -113,6 +117,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &set(self.admin_token.is_some()))
             .field("delivery", &self.delivery)
             .field("inbox_workers", &self.inbox_workers)
+            .field("inbox_lease", &self.inbox_lease)
             .field("health_check_interval", &self.health_check_interval)
             .field("signup_sdk_url", &self.signup_sdk_url)
             .field("signup_config_id", &self.signup_config_id)
@@ -124,7 +129,7 @@ impl fmt::Debug for Config {
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 26] = [
+pub const VARIABLES: [&str; 27] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -142,6 +147,7 @@ pub const VARIABLES: [&str; 26] = [
     "WA_OUTBOX_MAX_AGE_HOURS",
     "WA_OUTBOX_IN_DOUBT_SECONDS",
     "WA_INBOX_WORKERS",
+    "WA_INBOX_LEASE_SECONDS",
     "WA_HEALTH_CHECK_INTERVAL_SECONDS",
     "WA_SIGNUP_SDK_URL",
     "WA_SIGNUP_CONFIG_ID",
@@ -283,6 +289,22 @@ impl Config {
             Some(v) => parse_count("WA_INBOX_WORKERS", &v, 1, 64)? as usize,
             None => 4,
         };
+        let inbox_lease = time::Duration::seconds(i64::from(match get("WA_INBOX_LEASE_SECONDS") {
+            Some(v) => parse_count("WA_INBOX_LEASE_SECONDS", &v, 1, 3_600)?,
+            None => 30,
+        }));
+        if delivery.retry.in_doubt_grace <= inbox_lease {
+            // A crashed process's lapsed sends would go again before the status webhooks it had
+            // stored were processed: duplicates where none need be.
+            return Err(ConfigError::new(
+                "WA_OUTBOX_IN_DOUBT_SECONDS",
+                format!(
+                    "must be longer than WA_INBOX_LEASE_SECONDS ({} s), so the status webhooks \
+                     a crashed process stored are applied before its unfinished sends go again",
+                    inbox_lease.whole_seconds()
+                ),
+            ));
+        }
         let health_check_interval = std::time::Duration::from_secs(u64::from(
             match get("WA_HEALTH_CHECK_INTERVAL_SECONDS") {
                 Some(v) => parse_count("WA_HEALTH_CHECK_INTERVAL_SECONDS", &v, 1, 86_400)?,
@@ -332,6 +354,7 @@ impl Config {
             signup_config_id,
             delivery,
             inbox_workers,
+            inbox_lease,
             event_delivery,
             events_retention,
             window_closing_lead,

@@ -50,6 +50,7 @@ pub async fn start(config: Config) -> Result<RunningServer> {
         tasks.push(workers::inbox::spawn(
             state.ports.clone(),
             state.inbox.clone(),
+            config.inbox_lease,
             state.inbox_signal.clone(),
             state.events.clone(),
             cancel.clone(),

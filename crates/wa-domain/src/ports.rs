@@ -422,6 +422,10 @@ pub struct ClaimedMessage {
     pub throughput_mps: u32,
     /// The customer it goes to (BSUID or phone digits), for the pair-rate limit.
     pub customer_key: String,
+    /// An earlier claim of it lapsed unfinished: the process holding it died or hung, maybe
+    /// mid-send, so Meta may have it already. The worker waits for its status webhook (the
+    /// in-doubt grace) before sending it.
+    pub lapsed: bool,
 }
 
 /// How much work waits for one tenant.

@@ -22,8 +22,9 @@
 //!   write is run again alone in its own transaction, and each caller gets its own outcome.
 //!   A batch takes the rows of its writes write after write, not in one global order, so two
 //!   batches touching the same rows (the same message's statuses delivered twice, at once) can
-//!   deadlock on PostgreSQL; the database aborts one, whose writes then run alone, retried a
-//!   few times when they meet such a conflict again.
+//!   deadlock on PostgreSQL. A batch therefore waits at most [`BATCH_LOCK_TIMEOUT`] for a row
+//!   (not PostgreSQL's one-second deadlock detection); past it the batch is rolled back and its
+//!   writes run alone, retried a few times when they meet such a conflict again.
 //!   A [`Write`] must therefore be safe to run again after a rollback (all of ours are: they
 //!   only read and write the database).
 //! - A submitted write is carried out even if its caller stops waiting (a client hung up on the
@@ -48,11 +49,14 @@ use std::{
     },
 };
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use wa_domain::{event::NewEvent, ids::TenantId, ports::StoreError};
 
-use crate::repo::{begin_write, event_log::append_groups_in, finish};
+use crate::{
+    error::classify,
+    repo::{begin_write, event_log::append_groups_in, finish},
+};
 
 /// Writes in one transaction at most: bounds how long one batch holds its locks (and SQLite's
 /// write lock), and how much one failure makes run again.
@@ -296,13 +300,34 @@ async fn commit_loop(
     }
 }
 
+/// How long a batch's writes wait for a row lock on PostgreSQL before the batch gives up and its
+/// writes run alone. Two batches can take rows in opposite orders (see the module docs); the
+/// database would find that deadlock only after its `deadlock_timeout` (one second by default),
+/// stalling every write of the batch meanwhile. A wait this long on a message or conversation
+/// row means such a cycle, or the rare collision of two writes of one message (its `accepted`
+/// and its first status at once), which the lone re-runs settle just as well.
+const BATCH_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '200ms'";
+
 /// The batch in one transaction: every write, then every event, then the commit.
 async fn run_batch(db: &DatabaseConnection, batch: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
     let txn = begin_write(db).await?;
     let result = async {
+        if postgres {
+            txn.execute_unprepared(BATCH_LOCK_TIMEOUT)
+                .await
+                .map_err(classify)?;
+        }
         let mut groups = Vec::with_capacity(batch.len());
         for job in batch.iter_mut() {
             groups.push(job.run(&txn).await?);
+        }
+        if postgres {
+            // The tenants' counters are taken in one order by every batch: waiting for them is
+            // queueing behind other commits, never a deadlock.
+            txn.execute_unprepared("SET LOCAL lock_timeout TO DEFAULT")
+                .await
+                .map_err(classify)?;
         }
         append_groups_in(&txn, groups).await?;
         Ok(())

@@ -15,7 +15,9 @@
 //! outbox stops offering the tenant's messages until its credentials are replaced).
 //!
 //! Crashes: a claim is a lease, so messages claimed by a process that died come back when it
-//! lapses. A crash after Meta accepted a message and before its wamid was stored would send it
+//! lapses. Such a message may have been sent just before the crash, so it is in doubt: it waits
+//! the in-doubt grace once more (its status webhook, if Meta has it, settles it meanwhile),
+//! then goes. A crash after Meta accepted a message and before its wamid was stored would send it
 //! again; the status webhook carries our id in `biz_opaque_callback_data` and records the wamid
 //! if it arrives first, which closes most of that gap (see ARCHITECTURE.md, at-least-once).
 //! The same holds for a send whose answer was lost (in doubt): its retry waits at least the
@@ -219,6 +221,10 @@ impl Dispatcher {
         };
         let count = claimed.len();
         for message in claimed {
+            if message.lapsed {
+                self.hold_in_doubt(&message).await;
+                continue;
+            }
             let Ok(permit) = self.permits.clone().try_acquire_owned() else {
                 // Cannot happen (we claimed no more than the free slots), but never lose one.
                 self.release(&message).await;
@@ -267,6 +273,26 @@ impl Dispatcher {
                 task,
             }
         })
+    }
+
+    /// A message whose earlier claim lapsed unfinished: its holder may have sent it before it
+    /// died. It goes back to the outbox for the in-doubt grace, time for Meta's status webhook
+    /// (which carries our id) to settle it; if none comes, the next claim sends it.
+    async fn hold_in_doubt(&self, message: &ClaimedMessage) {
+        metrics::counter!("wa_outbox_lapsed_claims_total").increment(1);
+        let grace = self.settings.retry.in_doubt_grace;
+        let at = self.ports.clock.now() + grace;
+        tracing::warn!(tenant.id = %message.tenant_id, message.id = %message.id,
+            wait_s = grace.whole_seconds(),
+            "an earlier claim lapsed unfinished; waiting for the status webhook before sending");
+        if let Err(error) = self
+            .outbox
+            .schedule(message.tenant_id, message.id, at)
+            .await
+        {
+            tracing::warn!(message.id = %message.id, error = %error,
+                "could not reschedule; the claim lapses and is held again");
+        }
     }
 
     async fn release(&self, message: &ClaimedMessage) {

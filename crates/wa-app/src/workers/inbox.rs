@@ -29,22 +29,23 @@ use crate::{
 
 /// Bodies claimed per round.
 const BATCH: u32 = 64;
-/// How long a claim lasts before another worker may take the body.
-const LEASE: time::Duration = time::Duration::seconds(60);
 /// How often to look for work when nobody signals.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// Starts the inbox worker; it stops when `cancel` fires, after the body in hand.
+/// Starts the inbox worker; it stops when `cancel` fires, after the body in hand. A claimed body
+/// is reserved for `lease` (`WA_INBOX_LEASE_SECONDS`): a crashed worker's bodies come back after
+/// it.
 pub fn spawn(
     ports: Ports,
     inbox: Arc<dyn WebhookInbox>,
+    lease: time::Duration,
     signal: Arc<Notify>,
     events: EventFeed,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let processed = match run_once(&ports, inbox.as_ref()).await {
+            let processed = match run_once(&ports, inbox.as_ref(), lease).await {
                 Ok(count) => count,
                 Err(error) => {
                     tracing::error!(error = %error, "webhook inbox could not be read");
@@ -76,9 +77,13 @@ pub fn spawn(
 ///
 /// # Errors
 /// When the inbox itself cannot be read or written.
-pub async fn run_once(ports: &Ports, inbox: &dyn WebhookInbox) -> Result<usize, StoreError> {
+pub async fn run_once(
+    ports: &Ports,
+    inbox: &dyn WebhookInbox,
+    lease: time::Duration,
+) -> Result<usize, StoreError> {
     let now = ports.clock.now();
-    let items = inbox.claim(BATCH, now, now + LEASE).await?;
+    let items = inbox.claim(BATCH, now, now + lease).await?;
     if items.is_empty() {
         return Ok(0);
     }

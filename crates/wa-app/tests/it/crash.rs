@@ -61,10 +61,11 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
 }
 
 /// How long the children's claims on the outbox last. A send in flight at the kill (accepted by
-/// Meta, its wamid not yet stored) is closed by its status webhook, which carries our id in
-/// `biz_opaque_callback_data`, if that webhook is applied before the claim lapses; so the lease
-/// must outlast the restart and the simulator's retries (well under a second each here), and is
-/// short only to keep the tests short. Production keeps 60 s.
+/// Meta, its wamid not yet stored) is settled by its status webhook, which carries our id in
+/// `biz_opaque_callback_data`: the restarted process applies the webhooks the dead one had stored
+/// once their lease lapses (`WA_INBOX_LEASE_SECONDS`, 5 s in the tests), and a message whose
+/// outbox claim lapsed unfinished waits the in-doubt grace (10 s in the tests) before it goes
+/// again. Short only to keep the tests short; production keeps 60 s, 30 s and 60 s.
 const LEASE_SECONDS: u32 = 20;
 
 /// Meta's upgraded tier (1,000 messages per second) for `NUMBER_A`, at the simulator and in the

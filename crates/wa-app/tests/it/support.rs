@@ -155,6 +155,8 @@ impl TestApp {
         values.insert("WA_ADMIN_TOKEN".to_owned(), ADMIN.to_owned());
         // A lost answer waits this long for its status webhook before the message goes again.
         values.insert("WA_OUTBOX_IN_DOUBT_SECONDS".to_owned(), "10".to_owned());
+        // A crashed process's stored webhooks come back after this (shorter than the grace).
+        values.insert("WA_INBOX_LEASE_SECONDS".to_owned(), "5".to_owned());
         values.insert(
             "WA_VAULT_KEYS".to_owned(),
             "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned(),

@@ -117,6 +117,66 @@ async fn by_column<C: ConnectionTrait>(
         .map_err(classify)
 }
 
+/// [`find_row`] locking the rows it reads until the transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transactions run one at a time and need no row locks).
+async fn find_row_locked<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+) -> Result<Option<Model>, StoreError> {
+    let mut found = None;
+    // BSUID first, then phone: one order for every writer.
+    for (column, value) in [
+        (Column::CustomerBsuid, customer.bsuid().map(|b| b.as_str())),
+        (Column::CustomerPhone, customer.phone().map(|p| p.as_str())),
+    ] {
+        let Some(value) = value else { continue };
+        let row = lock_rows(
+            whatsapp_conversation::Entity::find()
+                .filter(Column::TenantId.eq(tenant.as_uuid()))
+                .filter(column.eq(value)),
+            conn,
+        )
+        .one(conn)
+        .await
+        .map_err(classify)?;
+        if found.is_none() {
+            found = row;
+        }
+    }
+    Ok(found)
+}
+
+/// One row by id, locked as [`find_row_locked`] locks.
+async fn locked_by_id<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Model, StoreError> {
+    lock_rows(
+        whatsapp_conversation::Entity::find()
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(id)),
+        conn,
+    )
+    .one(conn)
+    .await
+    .map_err(classify)?
+    .ok_or(StoreError::NotFound)
+}
+
+/// `FOR UPDATE` on PostgreSQL; nothing on SQLite.
+fn lock_rows<C: ConnectionTrait>(
+    select: sea_orm::Select<whatsapp_conversation::Entity>,
+    conn: &C,
+) -> sea_orm::Select<whatsapp_conversation::Entity> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select.lock_exclusive()
+    } else {
+        select
+    }
+}
+
 /// The rows holding the identity's BSUID and its phone number (possibly one row, or none).
 async fn rows_for<C: ConnectionTrait>(
     conn: &C,
@@ -432,8 +492,16 @@ impl ConversationRepository for SqlConversations {
         let result = async {
             let backend = txn.get_database_backend();
             let now = OffsetDateTime::now_utc();
-            let before = find_row(&txn, tenant, &activity.customer).await?;
+            // The row as it was, locked first: a concurrent message of the same customer waits
+            // here and then sees this one's window, so `window.opened` is written once.
+            let before = find_row_locked(&txn, tenant, &activity.customer).await?;
             let id = upsert_identity(&txn, tenant, &activity.customer, now).await?;
+            let before = match before {
+                Some(row) => Some(row),
+                // New to us: the row is ours (empty), or a concurrent writer's, committed with
+                // its own activity; either way its locked state is what this message found.
+                None => Some(locked_by_id(&txn, tenant, id).await?),
+            };
             let new_expiry = timestamp::value(backend, activity.at + WINDOW_LENGTH);
             count_activity(
                 &txn,

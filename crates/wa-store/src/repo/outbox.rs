@@ -22,6 +22,10 @@
 //! busy longer than one round keeps its number; a crashed process's leases lapse with the same
 //! duration as its claims, and a clean shutdown gives them back at once. SQLite runs one process and ignores leases.
 //!
+//! A claim also notes, in `claim_lapsed`, whether it took the message over from a claim that
+//! lapsed unfinished (every finished claim clears `claimed_until`): the holder may have died
+//! mid-send, so the worker treats the message as in doubt.
+//!
 //! A partial index on `(tenant_id, next_attempt_at) WHERE status_rank = 0` keeps each tenant's
 //! probe an index range scan however large the message history grows.
 
@@ -77,7 +81,11 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
     let limit = request.limit;
     let returning = "RETURNING whatsapp_messages.id, whatsapp_messages.tenant_id, \
          whatsapp_messages.attempts, whatsapp_messages.created_at, \
-         whatsapp_messages.recipient_phone, whatsapp_messages.customer_bsuid";
+         whatsapp_messages.recipient_phone, whatsapp_messages.customer_bsuid, \
+         whatsapp_messages.claim_lapsed";
+    // `SET` reads the old row: a claim still set (and past, or the row would not be due) was
+    // never finished by its holder.
+    let claim = format!("claimed_until = {lease}, claim_lapsed = (claimed_until IS NOT NULL)");
     let sql = match backend {
         DbBackend::Postgres => {
             let me = params.bind(Value::Uuid(Some(request.owner.0)));
@@ -97,7 +105,7 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
                    ) \
                    RETURNING tenant_id \
                  ) \
-                 UPDATE whatsapp_messages SET claimed_until = {lease} \
+                 UPDATE whatsapp_messages SET {claim} \
                  WHERE id IN ( \
                    SELECT picked.id FROM owners \
                    CROSS JOIN LATERAL ( \
@@ -113,7 +121,7 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
             )
         }
         _ => format!(
-            "UPDATE whatsapp_messages SET claimed_until = {lease} \
+            "UPDATE whatsapp_messages SET {claim} \
              WHERE id IN ( \
                SELECT id FROM ( \
                  SELECT m.id, m.next_attempt_at, \
@@ -186,6 +194,7 @@ struct ClaimedRow {
     attempts: u32,
     created_at: OffsetDateTime,
     customer_key: String,
+    lapsed: bool,
 }
 
 fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
@@ -198,6 +207,7 @@ fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
             .map_err(|e| corrupt("whatsapp_messages", e))?,
         attempts: u32::try_from(row.try_get::<i32>("", "attempts").map_err(bad)?).unwrap_or(0),
         created_at: row.try_get("", "created_at").map_err(bad)?,
+        lapsed: row.try_get("", "claim_lapsed").map_err(bad)?,
         customer_key: bsuid.or(phone).ok_or_else(|| {
             corrupt(
                 "whatsapp_messages",
@@ -264,6 +274,7 @@ impl Outbox for OutboxRows {
                 phone_number_id: number.clone(),
                 throughput_mps: *throughput,
                 customer_key: row.customer_key,
+                lapsed: row.lapsed,
             });
         }
         // Oldest due first within the round, whatever order the database returned.

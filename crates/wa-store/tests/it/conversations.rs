@@ -7,7 +7,7 @@ use wa_domain::{
     customer::CustomerIdentity,
     ids::MessageId,
     message::{MessageFilter, Page},
-    ports::{ConversationRepository, MessageRepository},
+    ports::{ConversationRepository, EventLog, MessageRepository},
     window::{WINDOW_LENGTH, Window},
 };
 
@@ -99,6 +99,19 @@ async fn concurrent_refreshes_keep_the_latest_window(db: TestDb) {
     let conversation = repo.find(tenant, &customer).await.unwrap().unwrap();
     assert_eq!(conversation.window, Some(Window::opened_by(at(23 * 60))));
     assert_eq!(conversation.message_count, 24);
+    // All 24 fell in one window: it opened once, however the writers interleaved (each locks
+    // the customer's row before it looks at the window).
+    let events = db.events().read(tenant, 0, 1000).await.unwrap();
+    let opened = events
+        .iter()
+        .filter(|e| e.payload.kind() == "window.opened")
+        .count();
+    assert_eq!(
+        opened,
+        1,
+        "{:?}",
+        events.iter().map(|e| e.payload.kind()).collect::<Vec<_>>()
+    );
 }
 
 async fn a_phone_row_and_a_bsuid_row_merge_into_one(db: TestDb) {

@@ -1,4 +1,4 @@
-//! The outbox: fair claims across tenants, leases that lapse, held tenants left alone,
+//! The outbox: fair claims across tenants, leases that lapse (and say so), held tenants left alone,
 //! rescheduling, many concurrent claimers never taking a message twice, and (PostgreSQL) one
 //! process at a time pacing a number.
 
@@ -124,6 +124,7 @@ async fn a_claim_is_a_lease_that_lapses(db: TestDb) {
     let outbox = db.outbox();
     let first = outbox.claim_due(&request(100, 10, 10)).await.unwrap();
     assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|m| !m.lapsed), "a first claim: {first:?}");
     // Within the lease nobody else gets them.
     assert!(
         outbox
@@ -132,10 +133,27 @@ async fn a_claim_is_a_lease_that_lapses(db: TestDb) {
             .unwrap()
             .is_empty()
     );
-    // After it (a crashed worker), they come back.
+    // After it (a crashed worker), they come back, marked: the holder may have sent them.
     let again = outbox.claim_due(&request(161, 10, 10)).await.unwrap();
-    let again: HashSet<MessageId> = again.iter().map(|m| m.id).collect();
-    assert_eq!(again, ids.into_iter().collect());
+    assert!(again.iter().all(|m| m.lapsed), "taken over: {again:?}");
+    let again_ids: HashSet<MessageId> = again.iter().map(|m| m.id).collect();
+    assert_eq!(again_ids, ids.iter().copied().collect());
+    // A claim that ended (rescheduled, given back) is not a lapse.
+    outbox
+        .schedule(again[0].tenant_id, ids[0], at(170))
+        .await
+        .unwrap();
+    outbox.release(again[0].tenant_id, ids[1]).await.unwrap();
+    let next = outbox.claim_due(&request(230, 10, 10)).await.unwrap();
+    let lapsed: Vec<(MessageId, bool)> = next.iter().map(|m| (m.id, m.lapsed)).collect();
+    assert_eq!(lapsed.len(), 3, "{next:?}");
+    for (id, was_lapsed) in lapsed {
+        assert_eq!(
+            was_lapsed,
+            id == ids[2],
+            "{id}: only the third lapsed again"
+        );
+    }
 }
 
 async fn held_and_skipped_tenants_are_not_claimed(db: TestDb) {
