@@ -49,11 +49,21 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 /// active tenants within one [`FRESH_FOR`]).
 const MAX_ENTRIES: usize = 100_000;
 
+/// Expired entries are swept at most this many answer lifetimes apart, when an answer is kept:
+/// an idle tenant costs no memory here for long.
+const SWEEP_EVERY: u32 = 10;
+
 /// A map of fresh answers.
 struct Fresh<K, V> {
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    entries: Mutex<Entries<K, V>>,
     generation: AtomicU64,
     ttl: Duration,
+}
+
+/// The answers, and when expired ones were last swept out.
+struct Entries<K, V> {
+    map: HashMap<K, (Instant, V)>,
+    swept: Instant,
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
@@ -63,13 +73,16 @@ impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
 
     fn with_ttl(ttl: Duration) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                swept: Instant::now(),
+            }),
             generation: AtomicU64::new(0),
             ttl,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
         // A panic while holding the lock leaves nothing half-written: the map is still usable.
         self.entries
             .lock()
@@ -79,7 +92,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
     /// The fresh answer for `key`, if any.
     fn get(&self, key: &K) -> Option<V> {
         let entries = self.lock();
-        let (at, value) = entries.get(key)?;
+        let (at, value) = entries.map.get(key)?;
         (at.elapsed() < self.ttl).then(|| value.clone())
     }
 
@@ -104,13 +117,15 @@ impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
             let mut entries = self.lock();
             // A drop since the read began may have been for this very key: keep nothing.
             if self.generation.load(Ordering::Acquire) == generation {
-                if entries.len() >= MAX_ENTRIES {
-                    entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
-                    if entries.len() >= MAX_ENTRIES {
-                        entries.clear();
+                let ttl = self.ttl;
+                if entries.map.len() >= MAX_ENTRIES || entries.swept.elapsed() > ttl * SWEEP_EVERY {
+                    entries.map.retain(|_, (at, _)| at.elapsed() < ttl);
+                    entries.swept = Instant::now();
+                    if entries.map.len() >= MAX_ENTRIES {
+                        entries.map.clear();
                     }
                 }
-                entries.insert(key.clone(), (read_at, value.clone()));
+                entries.map.insert(key.clone(), (read_at, value.clone()));
             }
         }
         Ok(value)
@@ -119,13 +134,13 @@ impl<K: Eq + Hash + Clone, V: Clone> Fresh<K, V> {
     fn drop_key(&self, key: &K) {
         let mut entries = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.remove(key);
+        entries.map.remove(key);
     }
 
     fn drop_all(&self) {
         let mut entries = self.lock();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.clear();
+        entries.map.clear();
     }
 }
 

@@ -38,6 +38,8 @@ fn bad_values_name_the_variable() {
         ("WA_OUTBOX_MAX_ATTEMPTS", "many"),
         ("WA_OUTBOX_MAX_AGE_HOURS", "100000"),
         ("WA_INBOX_WORKERS", "0"),
+        ("WA_INBOX_LEASE_SECONDS", "0"),
+        ("WA_OUTBOX_IN_DOUBT_SECONDS", "soon"),
     ];
     for (name, value) in cases {
         let err = Config::from_values(&values(&[(name, value)])).unwrap_err();
@@ -125,4 +127,31 @@ fn file_lines_are_parsed_and_typos_refused() {
     let err = parse_file("WA_LISTN=1\n").unwrap_err();
     assert!(err.problem.contains("WA_LISTN"));
     assert!(parse_file("just words\n").is_err());
+}
+
+#[test]
+fn the_in_doubt_grace_must_outlast_the_inbox_lease() {
+    let config = Config::from_values(&values(&[
+        ("WA_OUTBOX_IN_DOUBT_SECONDS", "90"),
+        ("WA_INBOX_LEASE_SECONDS", "20"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        config.delivery.retry.in_doubt_grace,
+        time::Duration::seconds(90)
+    );
+    assert_eq!(config.inbox_lease, time::Duration::seconds(20));
+    // A crashed process's lapsed sends would go before its stored webhooks were applied.
+    for (grace, lease) in [("20", "20"), ("10", "30")] {
+        let err = Config::from_values(&values(&[
+            ("WA_OUTBOX_IN_DOUBT_SECONDS", grace),
+            ("WA_INBOX_LEASE_SECONDS", lease),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.name, "WA_OUTBOX_IN_DOUBT_SECONDS");
+        assert!(err.to_string().contains("WA_INBOX_LEASE_SECONDS"), "{err}");
+    }
+    // The defaults hold it.
+    let defaults = Config::from_values(&BTreeMap::new()).unwrap();
+    assert!(defaults.delivery.retry.in_doubt_grace > defaults.inbox_lease);
 }

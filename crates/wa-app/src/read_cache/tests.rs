@@ -158,3 +158,22 @@ async fn answers_expire() {
     tokio::time::sleep(Duration::from_millis(40)).await;
     assert_eq!(fresh.get(&1), None);
 }
+
+#[tokio::test]
+async fn expired_answers_are_swept_out() {
+    let fresh: Fresh<u8, Option<u8>> = Fresh::with_ttl(Duration::from_millis(5));
+    for key in 0..10 {
+        fresh
+            .get_or_read(&key, Option::is_some, || async { Ok(Some(key)) })
+            .await
+            .unwrap();
+    }
+    assert_eq!(fresh.lock().map.len(), 10);
+    // Past ten lifetimes, the next kept answer sweeps the expired ones out.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    fresh
+        .get_or_read(&99, Option::is_some, || async { Ok(Some(99)) })
+        .await
+        .unwrap();
+    assert_eq!(fresh.lock().map.len(), 1);
+}
