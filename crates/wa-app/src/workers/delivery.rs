@@ -15,13 +15,12 @@
 //! outbox stops offering the tenant's messages until its credentials are replaced).
 //!
 //! Crashes: a claim is a lease, so messages claimed by a process that died come back when it
-//! lapses. Such a message may have been sent just before the crash, so it is in doubt: it waits
-//! the in-doubt grace once more (its status webhook, if Meta has it, settles it meanwhile),
-//! then goes. A crash after Meta accepted a message and before its wamid was stored would send it
-//! again; the status webhook carries our id in `biz_opaque_callback_data` and records the wamid
-//! if it arrives first, which closes most of that gap (see ARCHITECTURE.md, at-least-once).
-//! The same holds for a send whose answer was lost (in doubt): its retry waits at least the
-//! policy's in-doubt grace, time for that webhook to settle it.
+//! lapses. Such a message may have been sent just before the crash (Meta accepted it, the wamid
+//! was not stored yet), so the claim that takes it over says so and the message waits the
+//! in-doubt grace before it goes: its status webhook carries our id in `biz_opaque_callback_data`
+//! and, applied meanwhile, records the wamid and moves it on. A send whose answer was lost (a
+//! timeout, a connection cut) waits the same grace before its retry. See ARCHITECTURE.md,
+//! at-least-once.
 
 use std::{
     collections::HashMap,
