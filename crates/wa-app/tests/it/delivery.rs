@@ -141,13 +141,7 @@ async fn a_burst_of_5000_stays_under_the_numbers_throughput() {
         "{} failed",
         states.values().filter(|s| *s == "failed").count()
     );
-    let throttled = app
-        .sim
-        .control()
-        .requests()
-        .iter()
-        .filter(|r| r.error_code == Some(130_429))
-        .count();
+    let throttled = answered_with(&app, 130_429);
     assert_eq!(
         throttled, 0,
         "the simulator answered 130429 {throttled} times"
@@ -266,13 +260,7 @@ async fn two_processes_pace_one_number_as_one() {
     // process pace it at a time.
     let ids = queue_templates(&app, &bases, &tenant, &key, 120, 120, 16).await;
     wait_all_sent(&app, &tenant, &key, &ids, Duration::from_secs(90)).await;
-    let throttled = app
-        .sim
-        .control()
-        .requests()
-        .iter()
-        .filter(|r| r.error_code == Some(130_429))
-        .count();
+    let throttled = answered_with(&app, 130_429);
     assert_eq!(
         throttled, 0,
         "the simulator answered 130429 {throttled} times: both processes paced the number"
@@ -280,6 +268,16 @@ async fn two_processes_pace_one_number_as_one() {
     assert_each_sent_once(&app.sim, &ids);
     second.shutdown().await;
     app.shutdown().await;
+}
+
+/// How many Graph calls the simulator answered with the error `code`.
+fn answered_with(app: &TestApp, code: u32) -> usize {
+    app.sim
+        .control()
+        .requests()
+        .iter()
+        .filter(|r| r.error_code == Some(code))
+        .count()
 }
 
 /// How many of `ids` are still `pending`.
