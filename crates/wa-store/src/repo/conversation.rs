@@ -100,64 +100,50 @@ impl Write for RecordOutbound {
     }
 }
 
+/// Whether a read locks the rows it returns until the transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    /// A plain read.
+    No,
+    /// `FOR UPDATE` on PostgreSQL; SQLite's write transactions run one at a time and need no
+    /// row locks.
+    ForUpdate,
+}
+
 async fn by_column<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     column: Column,
     value: Option<&str>,
+    lock: Lock,
 ) -> Result<Option<Model>, StoreError> {
     let Some(value) = value else {
         return Ok(None);
     };
-    whatsapp_conversation::Entity::find()
-        .filter(Column::TenantId.eq(tenant.as_uuid()))
-        .filter(column.eq(value))
-        .one(conn)
-        .await
-        .map_err(classify)
+    locking(
+        whatsapp_conversation::Entity::find()
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(column.eq(value)),
+        conn,
+        lock,
+    )
+    .one(conn)
+    .await
+    .map_err(classify)
 }
 
-/// [`find_row`] locking the rows it reads until the transaction ends (`FOR UPDATE` on
-/// PostgreSQL; SQLite's write transactions run one at a time and need no row locks).
-async fn find_row_locked<C: ConnectionTrait>(
-    conn: &C,
-    tenant: TenantId,
-    customer: &CustomerIdentity,
-) -> Result<Option<Model>, StoreError> {
-    let mut found = None;
-    // BSUID first, then phone: one order for every writer.
-    for (column, value) in [
-        (Column::CustomerBsuid, customer.bsuid().map(|b| b.as_str())),
-        (Column::CustomerPhone, customer.phone().map(|p| p.as_str())),
-    ] {
-        let Some(value) = value else { continue };
-        let row = lock_rows(
-            whatsapp_conversation::Entity::find()
-                .filter(Column::TenantId.eq(tenant.as_uuid()))
-                .filter(column.eq(value)),
-            conn,
-        )
-        .one(conn)
-        .await
-        .map_err(classify)?;
-        if found.is_none() {
-            found = row;
-        }
-    }
-    Ok(found)
-}
-
-/// One row by id, locked as [`find_row_locked`] locks.
+/// One row by id, locked.
 async fn locked_by_id<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     id: Uuid,
 ) -> Result<Model, StoreError> {
-    lock_rows(
+    locking(
         whatsapp_conversation::Entity::find()
             .filter(Column::TenantId.eq(tenant.as_uuid()))
             .filter(Column::Id.eq(id)),
         conn,
+        Lock::ForUpdate,
     )
     .one(conn)
     .await
@@ -165,29 +151,33 @@ async fn locked_by_id<C: ConnectionTrait>(
     .ok_or(StoreError::NotFound)
 }
 
-/// `FOR UPDATE` on PostgreSQL; nothing on SQLite.
-fn lock_rows<C: ConnectionTrait>(
+/// `select` with the row lock `lock` asks for, where the database has row locks.
+fn locking<C: ConnectionTrait>(
     select: sea_orm::Select<whatsapp_conversation::Entity>,
     conn: &C,
+    lock: Lock,
 ) -> sea_orm::Select<whatsapp_conversation::Entity> {
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+    if lock == Lock::ForUpdate && conn.get_database_backend() == sea_orm::DbBackend::Postgres {
         select.lock_exclusive()
     } else {
         select
     }
 }
 
-/// The rows holding the identity's BSUID and its phone number (possibly one row, or none).
+/// The rows holding the identity's BSUID and its phone number (possibly one row, or none), read
+/// in that order (one order for every writer that locks them).
 async fn rows_for<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     customer: &CustomerIdentity,
+    lock: Lock,
 ) -> Result<(Option<Model>, Option<Model>), StoreError> {
     let by_bsuid = by_column(
         conn,
         tenant,
         Column::CustomerBsuid,
         customer.bsuid().map(|b| b.as_str()),
+        lock,
     )
     .await?;
     let by_phone = by_column(
@@ -195,6 +185,7 @@ async fn rows_for<C: ConnectionTrait>(
         tenant,
         Column::CustomerPhone,
         customer.phone().map(|p| p.as_str()),
+        lock,
     )
     .await?;
     Ok((by_bsuid, by_phone))
@@ -205,8 +196,9 @@ async fn find_row<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
     customer: &CustomerIdentity,
+    lock: Lock,
 ) -> Result<Option<Model>, StoreError> {
-    let (by_bsuid, by_phone) = rows_for(conn, tenant, customer).await?;
+    let (by_bsuid, by_phone) = rows_for(conn, tenant, customer, lock).await?;
     Ok(by_bsuid.or(by_phone))
 }
 
@@ -253,14 +245,14 @@ pub(crate) async fn ensure_conversation<C: ConnectionTrait>(
     customer: &CustomerIdentity,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    if let Some(row) = find_row(conn, tenant, customer).await? {
+    if let Some(row) = find_row(conn, tenant, customer, Lock::No).await? {
         return Ok(row.id);
     }
     if let Some(id) = insert_if_absent(conn, tenant, customer, now).await? {
         return Ok(id);
     }
     // Another writer stored the customer in between.
-    find_row(conn, tenant, customer)
+    find_row(conn, tenant, customer, Lock::No)
         .await?
         .map(|row| row.id)
         .ok_or_else(|| corrupt(TABLE, "conversation vanished after insert"))
@@ -329,7 +321,7 @@ async fn upsert_identity<C: ConnectionTrait>(
     customer: &CustomerIdentity,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    let keep = match rows_for(conn, tenant, customer).await? {
+    let keep = match rows_for(conn, tenant, customer, Lock::No).await? {
         (Some(by_bsuid), Some(by_phone)) if by_bsuid.id != by_phone.id => {
             merge(conn, tenant, &by_bsuid, &by_phone).await?;
             by_bsuid.id
@@ -477,7 +469,7 @@ impl ConversationRepository for SqlConversations {
         tenant: TenantId,
         customer: &CustomerIdentity,
     ) -> Result<Option<Conversation>, StoreError> {
-        find_row(&self.db, tenant, customer)
+        find_row(&self.db, tenant, customer, Lock::No)
             .await?
             .map(convert::conversation::to_domain)
             .transpose()
@@ -494,7 +486,7 @@ impl ConversationRepository for SqlConversations {
             let now = OffsetDateTime::now_utc();
             // The row as it was, locked first: a concurrent message of the same customer waits
             // here and then sees this one's window, so `window.opened` is written once.
-            let before = find_row_locked(&txn, tenant, &activity.customer).await?;
+            let before = find_row(&txn, tenant, &activity.customer, Lock::ForUpdate).await?;
             let id = upsert_identity(&txn, tenant, &activity.customer, now).await?;
             let before = match before {
                 Some(row) => Some(row),
@@ -571,12 +563,12 @@ impl ConversationRepository for SqlConversations {
     ) -> Result<(), StoreError> {
         let txn = begin_write(&self.db).await?;
         let result = async {
-            let Some(source) = find_row(&txn, tenant, &change.previous).await? else {
+            let Some(source) = find_row(&txn, tenant, &change.previous, Lock::No).await? else {
                 return Ok(());
             };
             let previous = convert::conversation::to_domain(source.clone())?;
             // A row already holding the new number or user id is the same customer: fold it in.
-            let (by_bsuid, by_phone) = rows_for(&txn, tenant, &change.current).await?;
+            let (by_bsuid, by_phone) = rows_for(&txn, tenant, &change.current, Lock::No).await?;
             let mut merged = Vec::new();
             for other in [by_bsuid, by_phone].into_iter().flatten() {
                 if other.id != source.id && !merged.contains(&other.id) {

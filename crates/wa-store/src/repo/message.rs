@@ -206,6 +206,34 @@ impl Touched {
     }
 }
 
+/// `updated_at`, and `status`'s time filled with the earliest report.
+fn set_reported_at(
+    stmt: &mut UpdateStatement,
+    backend: DbBackend,
+    status: MessageStatus,
+    at: OffsetDateTime,
+) {
+    stmt.value(
+        Column::UpdatedAt,
+        Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
+    );
+    if let Some(column) = state_time_column(status) {
+        stmt.value(column, earliest(column, timestamp::value(backend, at)));
+    }
+}
+
+/// The move to `to`; from `accepted` on, the message also leaves the outbox (Meta has it, or it
+/// failed for good).
+fn set_status(stmt: &mut UpdateStatement, backend: DbBackend, to: MessageStatus) {
+    stmt.value(Column::Status, to.as_str())
+        .value(Column::StatusRank, to.rank());
+    if to.rank() >= MessageStatus::Accepted.rank() {
+        let none = || Expr::val(timestamp::optional(backend, None));
+        stmt.value(Column::NextAttemptAt, none())
+            .value(Column::ClaimedUntil, none());
+    }
+}
+
 /// Statement 1 of a lifecycle change: fills `status`'s time with the earliest report (plus any
 /// `extra` columns), locks the row and returns it as found (its current rank); `None` when the
 /// tenant has no such message.
@@ -217,15 +245,9 @@ async fn touch<C: ConnectionTrait>(
     at: OffsetDateTime,
     extra: impl FnOnce(&mut UpdateStatement),
 ) -> Result<Option<Touched>, StoreError> {
-    let backend = conn.get_database_backend();
     let mut stmt = Query::update();
-    stmt.table(whatsapp_message::Entity).value(
-        Column::UpdatedAt,
-        Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
-    );
-    if let Some(column) = state_time_column(status) {
-        stmt.value(column, earliest(column, timestamp::value(backend, at)));
-    }
+    stmt.table(whatsapp_message::Entity);
+    set_reported_at(&mut stmt, conn.get_database_backend(), status, at);
     extra(&mut stmt);
     stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()));
     match target {
@@ -263,22 +285,13 @@ async fn accept_pending<C: ConnectionTrait>(
 ) -> Result<Option<Touched>, StoreError> {
     let backend = conn.get_database_backend();
     let accepted = MessageStatus::Accepted;
-    let none = || Expr::val(timestamp::optional(backend, None));
     let mut stmt = Query::update();
-    stmt.table(whatsapp_message::Entity)
-        .value(
-            Column::UpdatedAt,
-            Expr::val(timestamp::value(backend, OffsetDateTime::now_utc())),
-        )
-        .value(
-            Column::AcceptedAt,
-            earliest(Column::AcceptedAt, timestamp::value(backend, at)),
-        )
-        .value(Column::WaMessageId, wamid.as_str())
-        .value(Column::Status, accepted.as_str())
-        .value(Column::StatusRank, accepted.rank())
-        .value(Column::NextAttemptAt, none())
-        .value(Column::ClaimedUntil, none())
+    stmt.table(whatsapp_message::Entity);
+    // Statements 1 and 2 of a lifecycle change in one, which only a `pending` row allows: its
+    // rank is known, so the event's `from` needs no read.
+    set_reported_at(&mut stmt, backend, accepted, at);
+    set_status(&mut stmt, backend, accepted);
+    stmt.value(Column::WaMessageId, wamid.as_str())
         .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
         .and_where(Expr::col(Column::Id).eq(id.as_uuid()))
         .and_where(Expr::col(Column::StatusRank).eq(MessageStatus::Pending.rank()))
@@ -299,20 +312,8 @@ async fn advance<C: ConnectionTrait>(
     extra: impl FnOnce(&mut UpdateStatement),
 ) -> Result<(), StoreError> {
     let mut stmt = Query::update();
-    stmt.table(whatsapp_message::Entity)
-        .value(Column::Status, to.as_str())
-        .value(Column::StatusRank, to.rank());
-    if to.rank() >= MessageStatus::Accepted.rank() {
-        // Meta has the message (or it failed for good): it leaves the outbox.
-        stmt.value(
-            Column::NextAttemptAt,
-            Expr::val(timestamp::optional(conn.get_database_backend(), None)),
-        )
-        .value(
-            Column::ClaimedUntil,
-            Expr::val(timestamp::optional(conn.get_database_backend(), None)),
-        );
-    }
+    stmt.table(whatsapp_message::Entity);
+    set_status(&mut stmt, conn.get_database_backend(), to);
     extra(&mut stmt);
     stmt.and_where(Expr::col(Column::Id).eq(id.as_uuid()))
         .and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
@@ -581,8 +582,8 @@ impl Write for MarkAccepted {
             let accepted = MessageStatus::Accepted;
             // The usual case, a pending message, in one statement; anything else (a status
             // webhook settled it first, no such message) takes the general two-statement path.
-            if let Some(mut found) = accept_pending(txn, *tenant, *id, wamid, *at).await? {
-                found.wamid = Some(wamid.clone());
+            if let Some(found) = accept_pending(txn, *tenant, *id, wamid, *at).await? {
+                // `RETURNING` gives the row as updated: the wamid is already there.
                 let event = found.status_event(MessageStatus::Pending, accepted, *at, None, None);
                 return Ok(Written {
                     value: Transition::Advanced {

@@ -20,7 +20,8 @@
 //! are claimed only for the numbers it returned. Before each claim the owner renews its live
 //! leases that are past half their length on numbers that still have pending messages, so a lane
 //! busy longer than one round keeps its number; a crashed process's leases lapse with the same
-//! duration as its claims, and a clean shutdown gives them back at once. SQLite runs one process and ignores leases.
+//! duration as its claims, and a clean shutdown gives them back at once. SQLite runs one process
+//! and ignores leases.
 //!
 //! A claim also notes, in `claim_lapsed`, whether it took the message over from a claim that
 //! lapsed unfinished (every finished claim clears `claimed_until`): the holder may have died
