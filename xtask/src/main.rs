@@ -7,14 +7,19 @@
 //!   `bench e2e`: the service end to end under load beside the bare-reqwest floor
 //!   (see `bench_e2e.rs`).
 //! - `migrate`: applies or rolls back the schema (see `migrate.rs`).
+//! - `readme-check`: README's commands, run as written (see `readme.rs`).
+//! - `check-crates`: every workspace member compiles on its own (see `crates_alone.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench_e2e;
+mod crates_alone;
 #[cfg(feature = "migrate")]
 mod migrate;
+mod readme;
 mod test_suite;
 mod tidy;
+mod workspace;
 
 use std::path::PathBuf;
 
@@ -32,6 +37,8 @@ fn main() -> Result<()> {
         }
         "bench" => test_suite::bench(&workspace_root(), &rest),
         "migrate" => migrate(&workspace_root(), &rest),
+        "readme-check" => readme::run(&workspace_root(), &rest),
+        "check-crates" => crates_alone::run(&workspace_root()),
         "" | "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -47,13 +54,19 @@ fn print_help() {
     println!(
         "cargo xtask <task>\n\n\
          Tasks:\n  \
-         tidy                     dependency rule, module docs and banned macros\n  \
+         tidy                     dependency rule, unused dependencies, module docs and\n                                  \
+         banned macros\n  \
          test [cargo args]        all tests on SQLite and PostgreSQL (starts local PostgreSQL)\n  \
          bench [cargo args]       criterion benchmarks, e.g. `bench -p wa-store` (PostgreSQL too)\n  \
          bench e2e [--quick]      wa serve under load on SQLite and PostgreSQL beside the\n                                  \
          bare-reqwest floor (needs nginx and ../shared/bench)\n  \
          migrate [up|down [N]|status|fresh]\n                                  \
-         the schema, on DATABASE_URL or data/wa.db"
+         the schema, on DATABASE_URL or data/wa.db\n  \
+         readme-check [--tour-only]\n                                  \
+         README's commands as written: the commands to copy in\n                                  \
+         scratch folders, then the two commands (demo, tests)\n  \
+         check-crates             `cargo check -p` each member alone (and without\n                                  \
+         default features where it has features)"
     );
 }
 

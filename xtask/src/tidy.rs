@@ -3,6 +3,9 @@
 //! 1. The dependency rule: `wa-domain`'s normal dependency tree holds no database or HTTP crate.
 //! 2. Every Rust source file opens with a `//!` module doc.
 //! 3. No `todo!` or `unimplemented!` is left in the sources.
+//! 4. No unused dependencies: every dependency a member declares (of any kind) is named in its
+//!    Rust code (`name::` or `use name`), or its manifest says why not under
+//!    `[package.metadata.tidy.unnamed-dependencies]`.
 
 use std::{
     fs,
@@ -11,6 +14,8 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
+
+use crate::workspace::{Member, members};
 
 /// Crates that must never appear in `wa-domain`'s normal dependency tree.
 const FORBIDDEN_IN_DOMAIN: &[&str] = &[
@@ -29,13 +34,16 @@ const SOURCE_ROOTS: &[&str] = &["crates", "migration", "xtask"];
 pub(crate) fn run(root: &Path) -> Result<()> {
     let mut problems = Vec::new();
     problems.extend(check_domain_dependencies(root)?);
+    for member in members(root)? {
+        problems.extend(unused_dependencies(&member)?);
+    }
     let files = rust_files(root)?;
     for file in &files {
         problems.extend(check_file(root, file)?);
     }
     if problems.is_empty() {
         println!(
-            "tidy: ok ({} Rust files, wa-domain dependency rule holds)",
+            "tidy: ok ({} Rust files, wa-domain dependency rule holds, no unused dependencies)",
             files.len()
         );
         return Ok(());
@@ -87,6 +95,53 @@ fn forbidden_dependencies(tree: &str) -> Vec<String> {
     found.sort();
     found.dedup();
     found
+}
+
+/// The dependencies `member` declares but never names in its code.
+fn unused_dependencies(member: &Member) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    collect_rust_files(&member.dir, &mut files)?;
+    let mut code = String::new();
+    for file in &files {
+        code.push_str(
+            &fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?,
+        );
+        code.push('\n');
+    }
+    let mut problems = Vec::new();
+    for dependency in &member.dependencies {
+        let allowed = member
+            .unnamed_ok
+            .iter()
+            .any(|(name, why)| name == &dependency.package && !why.trim().is_empty());
+        if allowed || names_crate(&code, &dependency.crate_name) {
+            continue;
+        }
+        problems.push(format!(
+            "{}: the {} dependency `{}` is never named in its code: remove it, or say why it is \
+             needed under [package.metadata.tidy.unnamed-dependencies]",
+            member.name, dependency.kind, dependency.package
+        ));
+    }
+    problems.dedup();
+    Ok(problems)
+}
+
+/// Whether `code` names the crate `name` as a path root (`name::`), in a `use` or an
+/// `extern crate`, as a whole word.
+fn names_crate(code: &str, name: &str) -> bool {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    code.match_indices(name).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = &code[at + name.len()..];
+        if before.is_some_and(is_word) {
+            return false;
+        }
+        let prefix = code[..at].trim_end();
+        after.starts_with("::")
+            || ((prefix.ends_with("use") || prefix.ends_with("extern crate"))
+                && !after.starts_with(is_word))
+    })
 }
 
 fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
@@ -152,7 +207,17 @@ fn source_problems(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{forbidden_dependencies, source_problems};
+    use super::{forbidden_dependencies, names_crate, source_problems};
+
+    #[test]
+    fn a_crate_is_named_by_a_path_or_a_use_as_a_whole_word() {
+        assert!(names_crate("let x = serde_json::json!({});", "serde_json"));
+        assert!(names_crate("use tower;\n", "tower"));
+        assert!(names_crate("extern crate rand;", "rand"));
+        assert!(!names_crate("use tower_http::trace;", "tower"));
+        assert!(!names_crate("let my_rand::x = 1; use grand::y;", "rand"));
+        assert!(!names_crate("// tracing is great", "tracing"));
+    }
 
     #[test]
     fn flags_forbidden_crates_once() {

@@ -139,7 +139,10 @@ pub enum VaultCommand {
 /// # Errors
 /// Whatever the command reports; the binary prints it and exits non-zero.
 pub async fn run(cli: Cli) -> Result<()> {
-    telemetry::init_logging("info");
+    // The demo speaks to a person on standard output and logs to a file of its own.
+    if !matches!(cli.command, Command::Demo(_)) {
+        telemetry::init_logging("info");
+    }
     let config = || Config::load(cli.config.as_deref()).context("reading the configuration");
     match cli.command {
         Command::Serve => server::run(config()?).await,

@@ -223,9 +223,7 @@ fn load_keyring(config: &Config) -> Result<Keyring> {
         .unwrap_or_else(|| PathBuf::from("data"));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("vault-dev.key");
-    tracing::warn!(path = %path.display(),
-        "WA_VAULT_KEYS is not set: using a DEVELOPMENT vault key kept in a file next to the database. \
-         Anyone with that file can decrypt the stored tokens. Set WA_VAULT_KEYS in production.");
+    // The keyring warns (once) that a development key file is in use.
     Keyring::load_or_create_dev_file(&path).context("loading the development vault key")
 }
 

@@ -80,6 +80,9 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let stamp = OffsetDateTime::now_utc().unix_timestamp();
     let db_path = args.data_dir.join(format!("demo-{stamp}.db"));
     let db_url = format!("sqlite://{}?mode=rwc", db_path.display());
+    let log_path = args.data_dir.join(format!("demo-{stamp}.log"));
+    let logs_to_file = crate::telemetry::init_demo_logging(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
 
     println!("== wa demo ==");
     println!("Starting the Cloud API simulator and the wa service on 127.0.0.1 ...");
@@ -118,9 +121,34 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     server.shutdown().await;
     sim.shutdown().await;
     result?;
-    println!("\nDatabase: {}", db_path.display());
-    println!("Done: every step behaved as expected.");
+    println!("\nDone: every step behaved as expected.");
+    println!("Database: {}", db_path.display());
+    if logs_to_file {
+        println!(
+            "Logs:     {}  (set RUST_LOG=info to see them here instead)",
+            log_path.display()
+        );
+    }
+    print_next_steps(&db_url, &args.data_dir);
     Ok(())
+}
+
+/// What a newcomer can do next, on the database the demo just filled.
+fn print_next_steps(db_url: &str, data_dir: &std::path::Path) {
+    println!("\nWhat next");
+    println!(
+        "  Run the service on the demo's database (its vault key is {}/vault-dev.key):",
+        data_dir.display()
+    );
+    println!("    WA_DATABASE_URL='{db_url}' WA_ADMIN_TOKEN={ADMIN_TOKEN} \\");
+    println!("    WA_META_APP_SECRET={APP_SECRET} WA_WEBHOOK_VERIFY_TOKEN=demo-verify-token \\");
+    println!("    cargo run -p wa-app -- serve");
+    println!("  Then list the tenants the demo made:");
+    println!("    curl -s localhost:8080/v1/tenants -H 'Authorization: Bearer {ADMIN_TOKEN}'");
+    println!(
+        "  The tour of the API, and the signup page link (POST …/signup/page-link): README.md, \"A tour of the API\""
+    );
+    println!("  Every route: curl -s localhost:8080/openapi.json");
 }
 
 fn demo_config(db_url: &str, sim_url: &str, data_dir: &std::path::Path) -> Result<Config> {
