@@ -9,6 +9,8 @@
 //! - `migrate`: applies or rolls back the schema (see `migrate.rs`).
 //! - `readme-check`: README's commands, run as written (see `readme.rs`).
 //! - `check-crates`: every workspace member compiles on its own (see `crates_alone.rs`).
+//! - `screenshots`: the pages' screenshots in `docs/screenshots/`, made anew by their browser
+//!   tests (see `test_suite.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -39,6 +41,7 @@ fn main() -> Result<()> {
         "migrate" => migrate(&workspace_root(), &rest),
         "readme-check" => readme::run(&workspace_root(), &rest),
         "check-crates" => crates_alone::run(&workspace_root()),
+        "screenshots" => test_suite::screenshots(&workspace_root()),
         "" | "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -66,7 +69,9 @@ fn print_help() {
          README's commands as written: the commands to copy in\n                                  \
          scratch folders, then the two commands (demo, tests)\n  \
          check-crates             `cargo check -p` each member alone (and without\n                                  \
-         default features where it has features)"
+         default features where it has features)\n  \
+         screenshots              the pages' browser tests, saving their screenshots in\n                                  \
+         docs/screenshots/"
     );
 }
 

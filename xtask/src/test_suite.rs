@@ -55,6 +55,36 @@ pub(crate) fn bench(root: &Path, extra_args: &[String]) -> Result<()> {
     )
 }
 
+/// `cargo xtask screenshots`: runs the browser tests of the pages wa serves with
+/// `WA_SCREENSHOT_DIR=docs/screenshots`, so each page's screenshot there is made anew.
+pub(crate) fn screenshots(root: &Path) -> Result<()> {
+    ensure_browser();
+    let dir = root.join("docs").join("screenshots");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let url = postgres_url()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .env("WA_TEST_POSTGRES_URL", &url)
+        .env("WA_SCREENSHOT_DIR", &dir)
+        .args([
+            "test",
+            "--workspace",
+            "--features",
+            "xtask/migrate",
+            "--test",
+            "it",
+            "signup_page",
+        ])
+        .status()
+        .context("running the page tests")?;
+    if !status.success() {
+        bail!("the page tests failed ({status}); screenshots may be incomplete");
+    }
+    println!("xtask screenshots: saved in {}", dir.display());
+    Ok(())
+}
+
 /// `WA_TEST_POSTGRES_URL`, or the local cluster (started when it is down) at its default URL.
 pub(crate) fn postgres_url() -> Result<String> {
     match std::env::var("WA_TEST_POSTGRES_URL") {

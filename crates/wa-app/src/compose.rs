@@ -162,6 +162,7 @@ pub fn build_state(
             config_id: config.signup_config_id.clone(),
             graph_version: config.graph_api_version.clone(),
             token_key: crate::http::signup::page_token_key(config.admin_token.as_ref()),
+            branding: config.signup_branding.clone(),
         }),
         event_endpoints,
         events,

@@ -83,6 +83,9 @@ pub struct Config {
     pub signup_sdk_url: String,
     /// `WA_SIGNUP_CONFIG_ID`: the Embedded Signup configuration id (Facebook Login for Business).
     pub signup_config_id: Option<String>,
+    /// `WA_SIGNUP_PRODUCT_NAME`, `WA_SIGNUP_LOGO_URL`, `WA_SIGNUP_ACCENT_COLOR`: how the SaaS
+    /// presents itself on the signup page.
+    pub signup_branding: crate::http::signup_page::SignupBranding,
     /// Outbound event delivery: `WA_EVENT_DELIVERY_MAX_AGE_HOURS`, `WA_EVENT_ALLOWED_NETS`,
     /// `WA_EVENT_ALLOW_HTTP`, `WA_EVENT_DELIVERY_CONCURRENCY`.
     pub event_delivery: crate::events::EventDeliverySettings,
@@ -121,6 +124,7 @@ impl fmt::Debug for Config {
             .field("health_check_interval", &self.health_check_interval)
             .field("signup_sdk_url", &self.signup_sdk_url)
             .field("signup_config_id", &self.signup_config_id)
+            .field("signup_branding", &self.signup_branding)
             .field("event_delivery", &self.event_delivery)
             .field("events_retention", &self.events_retention)
             .field("window_closing_lead", &self.window_closing_lead)
@@ -329,6 +333,7 @@ impl Config {
                 "must be the configuration id (letters, digits, - and _)",
             ));
         }
+        let signup_branding = signup_branding(&get)?;
         let event_delivery = event_delivery_settings(&get)?;
         let events_retention = match get("WA_EVENTS_RETENTION_HOURS") {
             Some(v) => time::Duration::hours(i64::from(parse_count(
@@ -352,6 +357,7 @@ impl Config {
             health_check_interval,
             signup_sdk_url,
             signup_config_id,
+            signup_branding,
             delivery,
             inbox_workers,
             inbox_lease,
@@ -464,6 +470,49 @@ pub fn redact_url_password(url: &str) -> String {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
     }
+}
+
+/// The signup page's branding (`WA_SIGNUP_PRODUCT_NAME`, `WA_SIGNUP_LOGO_URL`,
+/// `WA_SIGNUP_ACCENT_COLOR`) over its defaults.
+fn signup_branding(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::http::signup_page::SignupBranding, ConfigError> {
+    use crate::http::signup_page::{SignupBranding, is_hex_colour};
+    let defaults = SignupBranding::default();
+    let product_name = match get("WA_SIGNUP_PRODUCT_NAME") {
+        Some(name) if name.chars().count() > 60 || name.chars().any(char::is_control) => {
+            return Err(ConfigError::new(
+                "WA_SIGNUP_PRODUCT_NAME",
+                "must be at most 60 characters, without control characters",
+            ));
+        }
+        Some(name) => name,
+        None => defaults.product_name,
+    };
+    let logo_url = get("WA_SIGNUP_LOGO_URL");
+    if let Some(url) = &logo_url
+        && !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+    {
+        return Err(ConfigError::new(
+            "WA_SIGNUP_LOGO_URL",
+            "must be an https:// (or http:// for development) URL of an image",
+        ));
+    }
+    let accent_color = match get("WA_SIGNUP_ACCENT_COLOR") {
+        Some(colour) if !is_hex_colour(&colour) => {
+            return Err(ConfigError::new(
+                "WA_SIGNUP_ACCENT_COLOR",
+                "must be a colour as #rrggbb, e.g. #0b6e5f",
+            ));
+        }
+        Some(colour) => colour,
+        None => defaults.accent_color,
+    };
+    Ok(SignupBranding {
+        product_name,
+        logo_url,
+        accent_color,
+    })
 }
 
 /// The `WA_EVENT_*` settings over their defaults.

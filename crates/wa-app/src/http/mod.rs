@@ -14,6 +14,7 @@ pub mod health;
 pub mod messages;
 pub mod openapi;
 pub mod signup;
+pub mod signup_page;
 pub mod templates;
 pub mod tenants;
 pub mod webhooks;
@@ -51,8 +52,14 @@ pub fn api_router(state: AppState) -> Router {
             "/v1/tenants/{tenant_id}/connection/verify",
             post(connection::verify),
         )
-        .route("/v1/tenants/{tenant_id}/signup", post(signup::run))
-        .route("/v1/tenants/{tenant_id}/signup/page", get(signup::page))
+        .route(
+            "/v1/tenants/{tenant_id}/signup",
+            post(signup::run).get(signup_page::progress),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/signup/page",
+            get(signup_page::page),
+        )
         .route(
             "/v1/tenants/{tenant_id}/signup/page-link",
             post(signup::page_link),

@@ -7,7 +7,8 @@ use utoipa::{
 };
 
 use crate::http::{
-    connection, conversations, dto, error, event_stream, messages, signup, templates, tenants,
+    connection, conversations, dto, error, event_stream, messages, signup, signup_page, templates,
+    tenants,
 };
 
 /// The document.
@@ -19,7 +20,7 @@ use crate::http::{
         connection::put, connection::get, connection::verify,
         messages::send, messages::get, messages::list,
         conversations::window, conversations::list_open,
-        signup::run, signup::page_link, templates::list, templates::sync,
+        signup::run, signup_page::progress, signup::page_link, templates::list, templates::sync,
         crate::events::api::create, crate::events::api::list, crate::events::api::get, crate::events::api::delete,
         crate::events::api::rotate_secret, crate::events::api::dead_letters, crate::events::api::redeliver,
         event_stream::poll, event_stream::stream,
@@ -32,7 +33,7 @@ use crate::http::{
         crate::events::api::EndpointList, crate::events::api::RotatedSecret, crate::events::api::DeadLetterView,
         crate::events::api::DeadLetterList, crate::events::api::RedeliverBody, crate::events::api::Redelivering,
         error::ErrorBody,
-        signup::SignupBody, signup::SignupView, signup::SignupFailureBody, signup::PageLink,
+        signup::SignupBody, signup::SignupView, signup::SignupFailureBody, signup::PageLink, signup_page::SignupProgress,
         templates::TemplateView, templates::TemplateList,
         event_stream::EventPage, event_stream::EventSchema, event_stream::EventType,
     )),

@@ -1,5 +1,5 @@
 //! Embedded Signup over HTTP: `POST /v1/tenants/{id}/signup` runs (or resumes) the signup use
-//! case, and `GET /v1/tenants/{id}/signup/page` serves the page that runs Meta's JavaScript SDK.
+//! case; the page that runs Meta's JavaScript SDK is in `signup_page.rs`.
 //!
 //! # How the page is authorised
 //! A browser cannot put an API key in a header when it follows a link, and an API key in a URL
@@ -10,14 +10,14 @@
 //! it). The page sends that token back as `X-WA-Signup-Token` when it posts the code; the signup
 //! endpoint accepts either the token or the usual bearer credentials. The page is answered with
 //! `Cache-Control: no-store`, `Referrer-Policy: no-referrer` and a content security policy that
-//! allows scripts only from itself and the SDK's origin.
+//! allows only its own inline script and style (by nonce) and the SDK's origin.
 
 use std::time::Duration;
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use hmac::{Hmac, KeyInit, Mac};
@@ -56,6 +56,8 @@ pub struct SignupPageSettings {
     pub graph_version: String,
     /// Signs page tokens (derived from the admin token).
     pub token_key: Option<SecretString>,
+    /// The SaaS's name, logo and accent colour on the page.
+    pub branding: crate::http::signup_page::SignupBranding,
 }
 
 /// The key page tokens are signed with: SHA-256 of a label and the admin token.
@@ -112,7 +114,7 @@ pub fn check_page_token(
 }
 
 /// The caller may act for the tenant: bearer credentials, or a valid page token.
-async fn authorise(
+pub(crate) async fn authorise(
     state: &AppState,
     headers: &HeaderMap,
     parts_caller: Result<Caller, ApiError>,
@@ -188,7 +190,12 @@ fn failure_response(failure: SignupFailure) -> Response {
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let body = SignupFailureBody {
+    (status, Json(failure_body(failure))).into_response()
+}
+
+/// A failed step as the API shows it.
+pub(crate) fn failure_body(failure: SignupFailure) -> SignupFailureBody {
+    SignupFailureBody {
         code: "signup_step_failed".to_owned(),
         message: format!(
             "signup failed at step {} ({}): {}",
@@ -201,8 +208,7 @@ fn failure_response(failure: SignupFailure) -> Response {
         meta_code: failure.meta_code,
         action: failure.action,
         retryable: failure.retryable,
-    };
-    (status, Json(body)).into_response()
+    }
 }
 
 fn optional_id<T>(
@@ -335,155 +341,6 @@ pub async fn page_link(
     }))
 }
 
-/// `?token=` of the page.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    token: Option<String>,
-}
-
-/// The signup page (HTML) that runs Meta's SDK and posts the result to the signup endpoint.
-pub async fn page(
-    State(state): State<AppState>,
-    Path(tenant_id): Path<Uuid>,
-    headers: HeaderMap,
-    caller: Result<Caller, ApiError>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let tenant = TenantId::from_uuid(tenant_id);
-    authorise(&state, &headers, caller, tenant, query.token.as_deref()).await?;
-    let settings = &state.signup_page;
-    let html = render_page(settings, tenant, query.token.as_deref().unwrap_or_default());
-    let sdk_origin = origin_of(&settings.sdk_url);
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'unsafe-inline' {sdk_origin}; connect-src 'self' {sdk_origin}; \
-         frame-src {sdk_origin} https://www.facebook.com https://web.facebook.com; img-src 'self' data: {sdk_origin}; \
-         base-uri 'none'; form-action 'none'"
-    );
-    let mut response = (StatusCode::OK, html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    Ok(response)
-}
-
-/// `scheme://host[:port]` of a URL (the whole text when it does not parse).
-fn origin_of(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(parsed) => parsed.origin().ascii_serialization(),
-        Err(_) => url.to_owned(),
-    }
-}
-
-/// JSON-encodes a value for embedding in a `<script>` (no `</script>` can close it early).
-fn js(value: &str) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_else(|_| "\"\"".to_owned())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
-fn render_page(settings: &SignupPageSettings, tenant: TenantId, token: &str) -> String {
-    let config = format!(
-        "{{\"sdkUrl\":{},\"appId\":{},\"configId\":{},\"version\":{},\"endpoint\":{},\"token\":{},\"sdkOrigin\":{}}}",
-        js(&settings.sdk_url),
-        js(settings.app_id.as_deref().unwrap_or_default()),
-        js(settings.config_id.as_deref().unwrap_or_default()),
-        js(&settings.graph_version),
-        js(&format!("/v1/tenants/{tenant}/signup")),
-        js(token),
-        js(&origin_of(&settings.sdk_url)),
-    );
-    PAGE_TEMPLATE.replace("__WA_CONFIG__", &config)
-}
-
-const PAGE_TEMPLATE: &str = r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Connect WhatsApp</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}
-button{font-size:1rem;padding:.6rem 1.2rem}#outcome{margin-top:1.5rem;white-space:pre-wrap}</style>
-</head>
-<body>
-<h1>Connect your WhatsApp Business account</h1>
-<p>Sign in with Facebook and choose the business, WhatsApp account and phone number to connect.</p>
-<button id="start" type="button" disabled>Connect WhatsApp</button>
-<div id="outcome" role="status" data-state="idle"></div>
-<script>
-(function () {
-  "use strict";
-  var config = __WA_CONFIG__;
-  var session = {};
-  var outcome = document.getElementById("outcome");
-  var start = document.getElementById("start");
-  function show(state, text) { outcome.dataset.state = state; outcome.textContent = text; }
-  // Session info arrives as a message event from Meta's origins (or the configured SDK's).
-  window.addEventListener("message", function (event) {
-    var trusted = /^https:\/\/([a-z0-9-]+\.)*facebook\.com$/.test(event.origin) || event.origin === config.sdkOrigin;
-    if (!trusted) { return; }
-    var data = event.data;
-    if (typeof data === "string") { try { data = JSON.parse(data); } catch (e) { return; } }
-    if (!data || data.type !== "WA_EMBEDDED_SIGNUP") { return; }
-    if (data.event === "CANCEL") { show("cancelled", "Signup cancelled at " + (data.data && data.data.current_step || "an unknown step") + "."); return; }
-    if (data.event === "ERROR") { show("error", "Meta reported an error: " + (data.data && data.data.error_message || "unknown")); return; }
-    session = data.data || {};
-  });
-  function post(code) {
-    show("working", "Connecting…");
-    var headers = { "Content-Type": "application/json" };
-    if (config.token) { headers["X-WA-Signup-Token"] = config.token; }
-    fetch(config.endpoint, { method: "POST", headers: headers, credentials: "same-origin",
-      body: JSON.stringify({ code: code, waba_id: session.waba_id || null,
-        phone_number_id: session.phone_number_id || null, business_id: session.business_id || null }) })
-      .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
-      .then(function (result) {
-        if (result.ok) {
-          show("connected", "Connected: " + result.body.connection.display_phone_number + " (" + result.body.status + ")");
-        } else if (result.body.step) {
-          show("failed", "Step " + result.body.step_number + " (" + result.body.step + ") failed" +
-            (result.body.meta_code ? " with Meta code " + result.body.meta_code : "") + ". " + result.body.action);
-        } else {
-          show("failed", result.body.message || "The signup failed.");
-        }
-      })
-      .catch(function () { show("failed", "The server could not be reached."); });
-  }
-  window.fbAsyncInit = function () {
-    FB.init({ appId: config.appId, autoLogAppEvents: true, xfbml: false, version: config.version });
-    start.disabled = false;
-  };
-  start.addEventListener("click", function () {
-    FB.login(function (response) {
-      if (response && response.authResponse && response.authResponse.code) {
-        // The code lives for seconds: post it at once (session info may arrive just before).
-        setTimeout(function () { post(response.authResponse.code); }, 0);
-      } else {
-        show("cancelled", "Signup was not completed.");
-      }
-    }, { config_id: config.configId, response_type: "code", override_default_response_type: true,
-         extras: { setup: {}, featureType: "", sessionInfoVersion: "3" } });
-  });
-  var script = document.createElement("script");
-  script.async = true; script.defer = true; script.crossOrigin = "anonymous"; script.src = config.sdkUrl;
-  document.head.appendChild(script);
-})();
-</script>
-</body>
-</html>
-"#;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,20 +366,5 @@ mod tests {
             now
         ));
         assert!(!check_page_token(&key, tenant, "garbage", now));
-    }
-
-    #[test]
-    fn the_page_embeds_its_settings_safely() {
-        let settings = SignupPageSettings {
-            sdk_url: "https://connect.facebook.net/en_US/sdk.js".to_owned(),
-            app_id: Some("900100".to_owned()),
-            config_id: Some("</script><b>".to_owned()),
-            graph_version: "v25.0".to_owned(),
-            token_key: None,
-        };
-        let html = render_page(&settings, TenantId::generate(), "t");
-        assert!(html.contains("\"appId\":\"900100\""));
-        assert!(!html.contains("</script><b>"));
-        assert!(html.contains("\"sdkOrigin\":\"https://connect.facebook.net\""));
     }
 }
