@@ -15,7 +15,9 @@
 //! emoji cost one each, not their UTF-8 bytes.
 
 mod contacts;
+mod flow;
 mod interactive;
+mod json_object;
 mod location;
 mod media;
 mod reaction;
@@ -25,6 +27,10 @@ pub use contacts::{
     ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
     Contacts, MAX_CONTACT_CARDS,
 };
+pub use flow::{
+    FlowAction, FlowMessage, FlowMessageFields, FlowMode, FlowRef, MAX_FLOW_CTA,
+    MAX_FLOW_DATA_BYTES, MAX_FLOW_TEXT,
+};
 pub use interactive::{
     CtaUrl, CtaUrlFields, Interactive, InteractiveHeader, ListMessage, ListMessageFields, ListRow,
     ListSection, MAX_BUTTON_ID, MAX_BUTTON_TITLE, MAX_CTA_DISPLAY_TEXT, MAX_FOOTER,
@@ -32,7 +38,8 @@ pub use interactive::{
     MAX_LIST_SECTIONS, MAX_REPLY_BUTTONS, MAX_ROW_DESCRIPTION, MAX_ROW_ID, MAX_ROW_TITLE,
     MAX_SECTION_TITLE, ReplyButton, ReplyButtons, ReplyButtonsFields,
 };
-pub use location::Location;
+pub use json_object::JsonObject;
+pub use location::{Location, LocationRequest, LocationRequestFields, MAX_LOCATION_REQUEST_BODY};
 pub use media::{
     Audio, Document, HttpsUrl, Image, MAX_CAPTION, MAX_FILENAME, MediaId, MediaSource, Sticker,
     Video,

@@ -140,8 +140,14 @@ impl From<Connection> for ConnectionView {
 pub struct SendBody {
     /// The customer: a phone number with country code (`+972 54-123-4567`) or a BSUID (`US.123…`).
     pub to: String,
-    /// The content, `{"type": "text", "body": "…"}` and so on for every message type.
-    #[schema(value_type = Object)]
+    /// The content, tagged by `type`: `text`, `image`, `video`, `audio`, `document`, `sticker`,
+    /// `location`, `contacts`, `reaction`, `template`, and `interactive` with a `kind`
+    /// (`button`, `list`, `cta_url`, `flow`). Each is checked against Meta's limits and a
+    /// refusal names the field (`interactive.action.parameters.flow_cta`). The shapes are in
+    /// `docs/messages.md`.
+    #[schema(value_type = Object, example = json!({"type": "interactive", "kind": "flow",
+        "body": "Pick a time that suits you.", "flow_id": "1234567890", "flow_cta": "Book",
+        "flow_token": "booking-42", "screen": "WELCOME", "data": {"party_size": 2}}))]
     pub content: serde_json::Value,
     /// The wamid of a message to quote.
     pub reply_to: Option<String>,

@@ -121,6 +121,26 @@ fn every_variant() -> Vec<(OutboundContent, MessageKind)> {
             MessageKind::Interactive,
         ),
         (
+            OutboundContent::Interactive(Interactive::Flow(
+                FlowMessage::new(FlowMessageFields {
+                    body: "Book a table".into(),
+                    flow_name: Some("booking".into()),
+                    flow_cta: "Book".into(),
+                    flow_token: Some("t-1".into()),
+                    data: Some(serde_json::from_value(serde_json::json!({"seats": 2})).unwrap()),
+                    ..FlowMessageFields::default()
+                })
+                .unwrap(),
+            )),
+            MessageKind::Interactive,
+        ),
+        (
+            OutboundContent::Interactive(Interactive::LocationRequest(
+                LocationRequest::new("Where shall we deliver?").unwrap(),
+            )),
+            MessageKind::Interactive,
+        ),
+        (
             OutboundContent::Template(
                 Template::new(TemplateFields {
                     name: crate::ids::TemplateName::parse("order_update").unwrap(),
@@ -453,4 +473,22 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn a_location_request_is_a_body_of_at_most_1024_characters_and_nothing_else() {
+    LocationRequest::new("ש".repeat(MAX_LOCATION_REQUEST_BODY)).unwrap();
+    let long = LocationRequest::new("x".repeat(MAX_LOCATION_REQUEST_BODY + 1)).unwrap_err();
+    assert_eq!(long.field(), "interactive.body.text");
+    assert_eq!(
+        LocationRequest::new(" ").unwrap_err().field(),
+        "interactive.body.text"
+    );
+    let request =
+        serde_json::json!({"type": "interactive", "kind": "location_request", "body": "Where?"});
+    let content: OutboundContent = serde_json::from_value(request.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&content).unwrap(), request);
+    // Meta takes no header or footer on it: refused rather than silently dropped.
+    let with_footer = serde_json::json!({"type": "interactive", "kind": "location_request", "body": "Where?", "footer": "f"});
+    assert!(serde_json::from_value::<OutboundContent>(with_footer).is_err());
 }
