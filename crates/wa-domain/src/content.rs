@@ -20,6 +20,7 @@ mod interactive;
 mod json_object;
 mod location;
 mod media;
+mod raw;
 mod reaction;
 mod template;
 
@@ -44,6 +45,7 @@ pub use media::{
     Audio, Document, HttpsUrl, Image, MAX_CAPTION, MAX_FILENAME, MediaId, MediaSource, Sticker,
     Video,
 };
+pub use raw::{MAX_RAW_BYTES, RawContent, RawContentFields, RawKind};
 pub use reaction::Reaction;
 pub use template::{
     BodyParameter, Currency, DateTime, HeaderParameter, MAX_BUTTON_INDEX, MAX_COUPON_CODE,
@@ -89,6 +91,9 @@ pub enum OutboundContent {
     Interactive(Interactive),
     /// An approved message template with its parameters.
     Template(Template),
+    /// A Meta `interactive` or `template` object wa does not model, forwarded unchanged and
+    /// not validated (the passthrough).
+    Raw(RawContent),
 }
 
 impl OutboundContent {
@@ -106,12 +111,22 @@ impl OutboundContent {
             Self::Reaction(_) => MessageKind::Reaction,
             Self::Interactive(_) => MessageKind::Interactive,
             Self::Template(_) => MessageKind::Template,
+            Self::Raw(raw) => match raw.kind() {
+                RawKind::Interactive => MessageKind::Interactive,
+                RawKind::Template => MessageKind::Template,
+            },
         }
     }
 
     /// Templates may be sent at any time; everything else needs an open customer-service window.
+    /// A raw template is a template: Meta applies the template rules to it.
     pub fn is_template(&self) -> bool {
         matches!(self.kind(), MessageKind::Template)
+    }
+
+    /// Whether this is the unvalidated passthrough.
+    pub fn is_raw(&self) -> bool {
+        matches!(self, Self::Raw(_))
     }
 
     /// Whether Meta accepts a reply context (`context.message_id`) on this content.

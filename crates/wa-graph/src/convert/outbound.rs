@@ -116,6 +116,8 @@ fn payload(content: &OutboundContent) -> Result<Payload<'_>, GraphError> {
                 components,
             })
         }
+        // Unvalidated by design: the tenant's object goes out as given.
+        OutboundContent::Raw(raw) => Payload::Raw(raw.kind().as_str(), raw.object().members()),
         // The domain's content is non-exhaustive; a type added there and not yet mapped here is
         // refused rather than sent wrong.
         _ => return Err(unsupported(content.kind().as_str())),

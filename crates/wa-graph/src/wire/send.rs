@@ -94,6 +94,7 @@ impl SendMessage<'_> {
             Payload::Reaction(reaction) => serde_json::to_writer(writer, reaction)?,
             Payload::Interactive(interactive) => serde_json::to_writer(writer, interactive)?,
             Payload::Template(template) => serde_json::to_writer(writer, template)?,
+            Payload::Raw(_, object) => serde_json::to_writer(writer, object)?,
         }
         out.push(b'}');
         Ok(())
@@ -149,6 +150,8 @@ pub(crate) enum Payload<'a> {
     Interactive(InteractivePayload<'a>),
     /// `template`.
     Template(TemplatePayload<'a>),
+    /// `interactive` or `template` given whole by the tenant (the passthrough), sent as is.
+    Raw(&'static str, &'a serde_json::Map<String, serde_json::Value>),
 }
 
 impl Payload<'_> {
@@ -162,6 +165,7 @@ impl Payload<'_> {
             Self::Reaction(_) => "reaction",
             Self::Interactive(_) => "interactive",
             Self::Template(_) => "template",
+            Self::Raw(kind, _) => kind,
         }
     }
 }

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use wa_domain::{
     content::{
         FlowAction, FlowMessage, FlowMessageFields, FlowMode, Interactive, InteractiveHeader,
-        JsonObject, LocationRequest, MAX_FLOW_DATA_BYTES, OutboundContent,
+        JsonObject, LocationRequest, MAX_FLOW_DATA_BYTES, MAX_RAW_BYTES, OutboundContent,
+        RawContent, RawKind,
     },
     ids::{MessageId, PhoneNumber, Recipient, WaMessageId},
     message::OutboundMessage,
@@ -171,4 +172,43 @@ async fn location_request_is_metas_example() {
     expected["context"] = json!({"message_id": QUOTED});
     assert_eq!(body, expected);
     insta::assert_json_snapshot!("location_request_in_reply", body);
+}
+
+/// The passthrough with Meta's "Send Catalog Message" object: forwarded exactly as given.
+#[tokio::test]
+async fn raw_interactive_is_forwarded_as_given() {
+    let object = json!({
+        "type": "catalog_message",
+        "body": {"text": "Hello! Thanks for your interest. Ordering is easy. Just visit our catalog and add items to purchase."},
+        "action": {"name": "catalog_message", "parameters": {"thumbnail_product_retailer_id": "2lc20305pt"}},
+        "footer": {"text": "Best grocery deals on WhatsApp!"}
+    });
+    let raw = RawContent::new(
+        RawKind::Interactive,
+        JsonObject::new("object", object.clone(), MAX_RAW_BYTES).unwrap(),
+    )
+    .unwrap();
+    let body = sent_body(OutboundContent::Raw(raw), None).await;
+    assert_eq!(body, meta_example("interactive", object));
+    insta::assert_json_snapshot!("raw_interactive_catalog_message", body);
+}
+
+/// A raw template (Meta's "Send Flow Template Message") goes under `template`, as given.
+#[tokio::test]
+async fn raw_template_is_forwarded_as_given() {
+    let object = json!({
+        "name": "<TEMPLATE_NAME>",
+        "language": {"code": "en_US"},
+        "components": [{"type": "button", "sub_type": "flow", "index": "0", "parameters": [
+            {"type": "action", "action": {"flow_token": "<FLOW_TOKEN>", "flow_action_data": {"<CUSTOM_KEY>": "<CUSTOM_VALUE>"}}}
+        ]}]
+    });
+    let raw = RawContent::new(
+        RawKind::Template,
+        JsonObject::new("object", object.clone(), MAX_RAW_BYTES).unwrap(),
+    )
+    .unwrap();
+    let body = sent_body(OutboundContent::Raw(raw), None).await;
+    assert_eq!(body, meta_example("template", object));
+    insta::assert_json_snapshot!("raw_template_flow_button", body);
 }
