@@ -14,6 +14,7 @@
 //! Lengths are counted in characters (Unicode scalar values), as Meta counts them, so Hebrew or
 //! emoji cost one each, not their UTF-8 bytes.
 
+mod calling;
 mod contacts;
 mod flow;
 mod interactive;
@@ -24,6 +25,7 @@ mod raw;
 mod reaction;
 mod template;
 
+pub use calling::{CallPermissionRequest, CallPermissionRequestFields, MAX_CALL_PERMISSION_BODY};
 pub use contacts::{
     ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
     Contacts, MAX_CONTACT_CARDS,

@@ -435,6 +435,7 @@ fn check_interactive(interactive: &Map<String, Value>) -> Result<(), GraphError>
         }
         "flow" => check_flow(action),
         "location_request_message" => action_named(action, "send_location"),
+        "call_permission_request" => action_named(action, "call_permission_request"),
         _ => Ok(()),
     }
 }
@@ -704,6 +705,17 @@ mod tests {
             check(request(json!({"name": "send_pin"}), Some("Where?"))),
             Err(100)
         );
+    }
+
+    #[test]
+    fn call_permission_request_rules() {
+        let request = |name: &str| {
+            json!({"to": "15551234567", "type": "interactive", "interactive": {
+                "type": "call_permission_request", "body": {"text": "May we call?"},
+                "action": {"name": name}}})
+        };
+        assert_eq!(check(request("call_permission_request")), Ok(()));
+        assert_eq!(check(request("voice_call")), Err(100));
     }
 
     #[test]

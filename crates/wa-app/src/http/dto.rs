@@ -142,7 +142,8 @@ pub struct SendBody {
     pub to: String,
     /// The content, tagged by `type`: `text`, `image`, `video`, `audio`, `document`, `sticker`,
     /// `location`, `contacts`, `reaction`, `template`, and `interactive` with a `kind`
-    /// (`button`, `list`, `cta_url`, `flow`, `location_request`). Each is checked against Meta's
+    /// (`button`, `list`, `cta_url`, `flow`, `location_request`,
+    /// `call_permission_request`). Each is checked against Meta's
     /// limits and a refusal names the field (`interactive.action.parameters.flow_cta`).
     /// `{"type": "raw", "kind": "interactive" | "template", "object": {...}}` is the passthrough:
     /// Meta's object as is, which wa CANNOT validate (only its size, ≤ 64 KiB, the recipient and

@@ -337,3 +337,53 @@ async fn the_raw_passthrough_forwards_unchanged_on_sqlite() {
 async fn the_raw_passthrough_forwards_unchanged_on_postgres() {
     raw_passthrough(Backend::Postgres).await;
 }
+
+async fn call_permission_round_trip(backend: Backend) {
+    let (app, tenant, key, dana_wrote) = with_open_window(backend).await;
+    let request = json!({"type": "interactive", "kind": "call_permission_request",
+        "body": "May we call you about your booking?"});
+    let mut with_header = request.clone();
+    with_header["header"] = json!({"type": "text", "text": "Call"});
+    let (status, error) = send(&app, &tenant, &key, with_header, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+
+    let (message, body) = delivered(&app, &tenant, &key, request, &dana_wrote).await;
+    assert_eq!(
+        message["content"]["kind"], "call_permission_request",
+        "{message}"
+    );
+    assert_eq!(
+        body["interactive"],
+        json!({"type": "call_permission_request", "body": {"text": "May we call you about your booking?"},
+            "action": {"name": "call_permission_request"}})
+    );
+
+    // Dana accepts for a week: the reply reaches the tenant typed, with its expiry.
+    let our_wamid = message["wamid"].as_str().unwrap();
+    reply(
+        &app,
+        our_wamid,
+        wa_sim::InboundContent::CallPermissionReply {
+            response: "accept".into(),
+            is_permanent: false,
+            expiration_timestamp: Some(1_900_000_000),
+        },
+    );
+    let answer = received(&app, &tenant, &key, "call_permission_reply").await;
+    assert_eq!(answer["context"]["message_id"], our_wamid, "{answer}");
+    assert_eq!(answer["content"]["response"], "accept");
+    assert_eq!(answer["content"]["is_permanent"], false);
+    assert_eq!(answer["content"]["expires_at"], "2030-03-17T17:46:40Z");
+    assert_eq!(answer["content"]["response_source"], "user_action");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_call_permission_request_gets_its_reply_on_sqlite() {
+    call_permission_round_trip(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_call_permission_request_gets_its_reply_on_postgres() {
+    call_permission_round_trip(Backend::Postgres).await;
+}

@@ -57,11 +57,13 @@ pub enum Interactive {
     Flow(super::flow::FlowMessage),
     /// A request to share the customer's location.
     LocationRequest(super::location::LocationRequest),
+    /// A request for permission to call the customer.
+    CallPermissionRequest(super::calling::CallPermissionRequest),
 }
 
 impl Interactive {
     /// Meta's name of the interactive type: `button`, `list`, `cta_url`, `flow`,
-    /// `location_request_message`.
+    /// `location_request_message`, `call_permission_request`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::Buttons(_) => "button",
@@ -69,6 +71,7 @@ impl Interactive {
             Self::CtaUrl(_) => "cta_url",
             Self::Flow(_) => "flow",
             Self::LocationRequest(_) => "location_request_message",
+            Self::CallPermissionRequest(_) => "call_permission_request",
         }
     }
 }

@@ -533,3 +533,14 @@ fn raw_content_is_checked_only_for_shape_and_size() {
         );
     }
 }
+
+#[test]
+fn a_call_permission_request_is_a_body_of_at_most_1024_characters() {
+    CallPermissionRequest::new("x".repeat(MAX_CALL_PERMISSION_BODY)).unwrap();
+    let long = CallPermissionRequest::new("x".repeat(MAX_CALL_PERMISSION_BODY + 1)).unwrap_err();
+    assert_eq!(long.field(), "interactive.body.text");
+    let request = serde_json::json!({"type": "interactive", "kind": "call_permission_request", "body": "May we call you?"});
+    let content: OutboundContent = serde_json::from_value(request.clone()).unwrap();
+    assert_eq!(content.kind(), MessageKind::Interactive);
+    assert_eq!(serde_json::to_value(&content).unwrap(), request);
+}

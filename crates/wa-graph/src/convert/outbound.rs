@@ -298,6 +298,15 @@ fn interactive_payload(interactive: &Interactive) -> Result<InteractivePayload<'
             footer: None,
             action: ActionPayload::Named("send_location"),
         },
+        Interactive::CallPermissionRequest(request) => InteractivePayload {
+            kind: "call_permission_request",
+            header: None,
+            body: TextOnly {
+                text: request.body(),
+            },
+            footer: None,
+            action: ActionPayload::Named("call_permission_request"),
+        },
         _ => return Err(unsupported("this interactive message type")),
     })
 }

@@ -7,9 +7,9 @@
 use serde_json::{Value, json};
 use wa_domain::{
     content::{
-        FlowAction, FlowMessage, FlowMessageFields, FlowMode, Interactive, InteractiveHeader,
-        JsonObject, LocationRequest, MAX_FLOW_DATA_BYTES, MAX_RAW_BYTES, OutboundContent,
-        RawContent, RawKind,
+        CallPermissionRequest, FlowAction, FlowMessage, FlowMessageFields, FlowMode, Interactive,
+        InteractiveHeader, JsonObject, LocationRequest, MAX_FLOW_DATA_BYTES, MAX_RAW_BYTES,
+        OutboundContent, RawContent, RawKind,
     },
     ids::{MessageId, PhoneNumber, Recipient, WaMessageId},
     message::OutboundMessage,
@@ -211,4 +211,24 @@ async fn raw_template_is_forwarded_as_given() {
     let body = sent_body(OutboundContent::Raw(raw), None).await;
     assert_eq!(body, meta_example("template", object));
     insta::assert_json_snapshot!("raw_template_flow_button", body);
+}
+
+/// Meta's "Send call permission request" (`InteractiveObject` type `call_permission_request`).
+#[tokio::test]
+async fn call_permission_request_is_metas_example() {
+    let text = "We would like to call you to help support your query on Order No: ON-12853.";
+    let content = OutboundContent::Interactive(Interactive::CallPermissionRequest(
+        CallPermissionRequest::new(text).unwrap(),
+    ));
+    let body = sent_body(content, None).await;
+    let expected = meta_example(
+        "interactive",
+        json!({
+            "type": "call_permission_request",
+            "action": {"name": "call_permission_request"},
+            "body": {"text": text}
+        }),
+    );
+    assert_eq!(body, expected);
+    insta::assert_json_snapshot!("call_permission_request", body);
 }
