@@ -14,16 +14,25 @@
 //! Lengths are counted in characters (Unicode scalar values), as Meta counts them, so Hebrew or
 //! emoji cost one each, not their UTF-8 bytes.
 
+mod calling;
 mod contacts;
+mod flow;
 mod interactive;
+mod json_object;
 mod location;
 mod media;
+mod raw;
 mod reaction;
 mod template;
 
+pub use calling::{CallPermissionRequest, CallPermissionRequestFields, MAX_CALL_PERMISSION_BODY};
 pub use contacts::{
     ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
     Contacts, MAX_CONTACT_CARDS,
+};
+pub use flow::{
+    FlowAction, FlowMessage, FlowMessageFields, FlowMode, FlowRef, MAX_FLOW_CTA,
+    MAX_FLOW_DATA_BYTES, MAX_FLOW_TEXT,
 };
 pub use interactive::{
     CtaUrl, CtaUrlFields, Interactive, InteractiveHeader, ListMessage, ListMessageFields, ListRow,
@@ -32,11 +41,13 @@ pub use interactive::{
     MAX_LIST_SECTIONS, MAX_REPLY_BUTTONS, MAX_ROW_DESCRIPTION, MAX_ROW_ID, MAX_ROW_TITLE,
     MAX_SECTION_TITLE, ReplyButton, ReplyButtons, ReplyButtonsFields,
 };
-pub use location::Location;
+pub use json_object::JsonObject;
+pub use location::{Location, LocationRequest, LocationRequestFields, MAX_LOCATION_REQUEST_BODY};
 pub use media::{
     Audio, Document, HttpsUrl, Image, MAX_CAPTION, MAX_FILENAME, MediaId, MediaSource, Sticker,
     Video,
 };
+pub use raw::{MAX_RAW_BYTES, RawContent, RawContentFields, RawKind};
 pub use reaction::Reaction;
 pub use template::{
     BodyParameter, Currency, DateTime, HeaderParameter, MAX_BUTTON_INDEX, MAX_COUPON_CODE,
@@ -82,6 +93,9 @@ pub enum OutboundContent {
     Interactive(Interactive),
     /// An approved message template with its parameters.
     Template(Template),
+    /// A Meta `interactive` or `template` object wa does not model, forwarded unchanged and
+    /// not validated (the passthrough).
+    Raw(RawContent),
 }
 
 impl OutboundContent {
@@ -99,12 +113,22 @@ impl OutboundContent {
             Self::Reaction(_) => MessageKind::Reaction,
             Self::Interactive(_) => MessageKind::Interactive,
             Self::Template(_) => MessageKind::Template,
+            Self::Raw(raw) => match raw.kind() {
+                RawKind::Interactive => MessageKind::Interactive,
+                RawKind::Template => MessageKind::Template,
+            },
         }
     }
 
     /// Templates may be sent at any time; everything else needs an open customer-service window.
+    /// A raw template is a template: Meta applies the template rules to it.
     pub fn is_template(&self) -> bool {
         matches!(self.kind(), MessageKind::Template)
+    }
+
+    /// Whether this is the unvalidated passthrough.
+    pub fn is_raw(&self) -> bool {
+        matches!(self, Self::Raw(_))
     }
 
     /// Whether Meta accepts a reply context (`context.message_id`) on this content.

@@ -203,6 +203,8 @@ pub enum InboundContent {
         /// The Flow's answers: a JSON object as text, as Meta sends it.
         response_json: String,
     },
+    /// The customer's answer to a call-permission request (interactive `call_permission_reply`).
+    CallPermissionReply(CallPermissionReply),
     /// A tap on a template's quick-reply button.
     Button {
         /// The payload we sent with the template.
@@ -240,6 +242,26 @@ pub enum InboundContent {
         /// The whole message object, as JSON text.
         raw_json: String,
     },
+}
+
+/// A customer's answer to our call-permission request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallPermissionReply {
+    /// `accept` or `reject`, as Meta sends it.
+    pub response: String,
+    /// Whether the permission lasts until revoked (otherwise it expires).
+    #[serde(default)]
+    pub is_permanent: bool,
+    /// When a temporary permission ends.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
+    /// `user_action` or `automatic`, when Meta says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_source: Option<String>,
 }
 
 /// A media file a customer sent; download it by `id` through the Graph gateway within 7 days.
@@ -352,9 +374,10 @@ impl InboundContent {
             Self::Sticker(_) => MessageKind::Sticker,
             Self::Location(_) => MessageKind::Location,
             Self::Contacts { .. } => MessageKind::Contacts,
-            Self::ButtonReply { .. } | Self::ListReply { .. } | Self::FlowReply { .. } => {
-                MessageKind::Interactive
-            }
+            Self::ButtonReply { .. }
+            | Self::ListReply { .. }
+            | Self::FlowReply { .. }
+            | Self::CallPermissionReply(_) => MessageKind::Interactive,
             Self::Button { .. } => MessageKind::Button,
             Self::Reaction { .. } => MessageKind::Reaction,
             Self::Order(_) => MessageKind::Order,
@@ -387,6 +410,7 @@ impl InboundContent {
             | Self::ButtonReply { .. }
             | Self::ListReply { .. }
             | Self::FlowReply { .. }
+            | Self::CallPermissionReply(_)
             | Self::Button { .. }
             | Self::Order(_)
             | Self::Unsupported { .. } => true,

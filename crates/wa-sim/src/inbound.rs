@@ -139,6 +139,17 @@ pub enum InboundContent {
         #[serde(default)]
         body: Option<String>,
     },
+    /// The answer to a call-permission request (`call_permission_reply`).
+    CallPermissionReply {
+        /// `accept` or `reject`.
+        response: String,
+        /// A permanent permission.
+        #[serde(default)]
+        is_permanent: bool,
+        /// When a temporary permission ends (Unix seconds); absent when permanent or rejected.
+        #[serde(default)]
+        expiration_timestamp: Option<u64>,
+    },
     /// A tap on a template quick-reply button.
     Button {
         /// The payload we set.
@@ -192,9 +203,10 @@ impl InboundContent {
             Self::Sticker(_) => "sticker",
             Self::Location { .. } => "location",
             Self::Contacts { .. } => "contacts",
-            Self::ButtonReply { .. } | Self::ListReply { .. } | Self::FlowReply { .. } => {
-                "interactive"
-            }
+            Self::ButtonReply { .. }
+            | Self::ListReply { .. }
+            | Self::FlowReply { .. }
+            | Self::CallPermissionReply { .. } => "interactive",
             Self::Button { .. } => "button",
             Self::Reaction { .. } => "reaction",
             Self::Order { .. } => "order",
@@ -365,6 +377,23 @@ pub(crate) fn build(sim: &Sim, request: InboundRequest) -> Result<(InboundResult
                     "body": body.as_deref().unwrap_or("Sent"),
                     "response_json": response_json,
                 }}),
+            );
+        }
+        InboundContent::CallPermissionReply {
+            response,
+            is_permanent,
+            expiration_timestamp,
+        } => {
+            let mut reply = Map::new();
+            reply.insert("response".into(), json!(response));
+            reply.insert("is_permanent".into(), json!(is_permanent));
+            if let Some(expires) = expiration_timestamp {
+                reply.insert("expiration_timestamp".into(), json!(expires));
+            }
+            reply.insert("response_source".into(), json!("user_action"));
+            message.insert(
+                "interactive".into(),
+                json!({"type": "call_permission_reply", "call_permission_reply": reply}),
             );
         }
         InboundContent::Button { payload, text } => {

@@ -433,6 +433,93 @@ fn check_interactive(interactive: &Map<String, Value>) -> Result<(), GraphError>
             }
             Ok(())
         }
+        "flow" => check_flow(action),
+        "location_request_message" => action_named(action, "send_location"),
+        "call_permission_request" => action_named(action, "call_permission_request"),
+        _ => Ok(()),
+    }
+}
+
+/// `action` of a Flow message (Meta's `InteractiveObject`, action `flow`).
+fn check_flow(action: &Map<String, Value>) -> Result<(), GraphError> {
+    const PATH: &str = "interactive.action.parameters";
+    if req_str(action, "name", "interactive.action")? != "flow" {
+        return Err(GraphError::invalid(
+            "Param interactive.action.name must be flow.",
+        ));
+    }
+    let parameters = req_object(action, "parameters", "interactive.action")?;
+    if req_str(parameters, "flow_message_version", PATH)? != "3" {
+        return Err(GraphError::invalid(format!(
+            "Param {PATH}.flow_message_version must be 3."
+        )));
+    }
+    let cta = req_str(parameters, "flow_cta", PATH)?;
+    non_empty(cta, &format!("{PATH}.flow_cta"))?;
+    max_chars(cta, 30, &format!("{PATH}.flow_cta"))?;
+    match (
+        opt_str(parameters, "flow_id", PATH)?,
+        opt_str(parameters, "flow_name", PATH)?,
+    ) {
+        (None, None) => return Err(GraphError::missing(&format!("{PATH}.flow_id"))),
+        (Some(_), Some(_)) => {
+            return Err(GraphError::invalid(format!(
+                "Param {PATH}.flow_id cannot be used with {PATH}.flow_name."
+            )));
+        }
+        (Some(id), None) if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(GraphError::invalid(format!(
+                "Param {PATH}.flow_id must be a Flow id."
+            )));
+        }
+        (None, Some(name)) => non_empty(name, &format!("{PATH}.flow_name"))?,
+        (Some(_), None) => {}
+    }
+    one_of(parameters, "mode", PATH, &["draft", "published"])?;
+    one_of(
+        parameters,
+        "flow_action",
+        PATH,
+        &["navigate", "data_exchange"],
+    )?;
+    opt_str(parameters, "flow_token", PATH)?;
+    if let Some(payload) = opt_object(parameters, "flow_action_payload", PATH)? {
+        let payload_path = format!("{PATH}.flow_action_payload");
+        opt_str(payload, "screen", &payload_path)?;
+        if let Some(data) = opt_object(payload, "data", &payload_path)?
+            && data.is_empty()
+        {
+            return Err(GraphError::invalid(format!(
+                "Param {payload_path}.data must be a non-empty object."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An action that is only its `name`.
+fn action_named(action: &Map<String, Value>, name: &str) -> Result<(), GraphError> {
+    if req_str(action, "name", "interactive.action")? != name {
+        return Err(GraphError::invalid(format!(
+            "Param interactive.action.name must be {name}."
+        )));
+    }
+    Ok(())
+}
+
+/// An optional string that, when present, must be one of `allowed`.
+fn one_of(
+    object: &Map<String, Value>,
+    field: &str,
+    path: &str,
+    allowed: &[&str],
+) -> Result<(), GraphError> {
+    match opt_str(object, field, path)? {
+        Some(value) if !allowed.contains(&value) => Err(GraphError::invalid(format!(
+            "Param {} must be one of {{{}}}.",
+            join(path, field),
+            allowed.join(", ")
+        ))),
         _ => Ok(()),
     }
 }
@@ -562,6 +649,73 @@ mod tests {
         let no_body = json!({"to": "15551234567", "type": "interactive", "interactive": {
             "type": "list", "action": {"button": "See", "sections": [{"rows": [{"id": "1", "title": "One"}]}]}}});
         assert_eq!(check(no_body), Err(131008));
+    }
+
+    fn flow(parameters: Value) -> Value {
+        json!({"to": "15551234567", "type": "interactive", "interactive": {
+            "type": "flow", "body": {"text": "Book a table"},
+            "action": {"name": "flow", "parameters": parameters}}})
+    }
+
+    #[test]
+    fn flow_rules() {
+        let good = json!({"flow_message_version": "3", "flow_id": "1234", "flow_cta": "Book",
+            "flow_action": "navigate", "flow_action_payload": {"screen": "WELCOME", "data": {"a": 1}}});
+        assert_eq!(check(flow(good.clone())), Ok(()));
+        let mut by_name = good.clone();
+        by_name.as_object_mut().unwrap().remove("flow_id");
+        by_name["flow_name"] = json!("booking");
+        assert_eq!(check(flow(by_name.clone())), Ok(()));
+        let mut both = by_name.clone();
+        both["flow_id"] = json!("1234");
+        assert_eq!(check(flow(both)), Err(100));
+        let mut neither = by_name;
+        neither.as_object_mut().unwrap().remove("flow_name");
+        assert_eq!(check(flow(neither)), Err(131008));
+        for (field, value) in [
+            ("flow_message_version", json!("2")),
+            ("flow_cta", json!("x".repeat(31))),
+            ("mode", json!("live")),
+            ("flow_action", json!("jump")),
+            ("flow_action_payload", json!({"data": {}})),
+        ] {
+            let mut bad = good.clone();
+            bad[field] = value;
+            assert_eq!(check(flow(bad)), Err(100), "{field}");
+        }
+        let mut no_cta = good;
+        no_cta.as_object_mut().unwrap().remove("flow_cta");
+        assert_eq!(check(flow(no_cta)), Err(131008));
+    }
+
+    #[test]
+    fn location_request_rules() {
+        let request = |action: Value, body: Option<&str>| {
+            let mut interactive = json!({"type": "location_request_message", "action": action});
+            if let Some(text) = body {
+                interactive["body"] = json!({"text": text});
+            }
+            json!({"to": "15551234567", "type": "interactive", "interactive": interactive})
+        };
+        let good = json!({"name": "send_location"});
+        assert_eq!(check(request(good.clone(), Some("Where are you?"))), Ok(()));
+        assert_eq!(check(request(good.clone(), None)), Err(131008));
+        assert_eq!(check(request(good, Some(&"x".repeat(1025)))), Err(100));
+        assert_eq!(
+            check(request(json!({"name": "send_pin"}), Some("Where?"))),
+            Err(100)
+        );
+    }
+
+    #[test]
+    fn call_permission_request_rules() {
+        let request = |name: &str| {
+            json!({"to": "15551234567", "type": "interactive", "interactive": {
+                "type": "call_permission_request", "body": {"text": "May we call?"},
+                "action": {"name": name}}})
+        };
+        assert_eq!(check(request("call_permission_request")), Ok(()));
+        assert_eq!(check(request("voice_call")), Err(100));
     }
 
     #[test]

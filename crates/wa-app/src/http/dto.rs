@@ -140,8 +140,17 @@ impl From<Connection> for ConnectionView {
 pub struct SendBody {
     /// The customer: a phone number with country code (`+972 54-123-4567`) or a BSUID (`US.123…`).
     pub to: String,
-    /// The content, `{"type": "text", "body": "…"}` and so on for every message type.
-    #[schema(value_type = Object)]
+    /// The content, tagged by `type`: `text`, `image`, `video`, `audio`, `document`, `sticker`,
+    /// `location`, `contacts`, `reaction`, `template`, and `interactive` with a `kind`
+    /// (`button`, `list`, `cta_url`, `flow`, `location_request`,
+    /// `call_permission_request`). Each is checked against Meta's
+    /// limits and a refusal names the field (`interactive.action.parameters.flow_cta`).
+    /// `{"type": "raw", "kind": "interactive" | "template", "object": {...}}` is the passthrough:
+    /// Meta's object as is, which wa CANNOT validate (only its size, ≤ 64 KiB, the recipient and
+    /// the window are checked; Meta judges the rest). The shapes are in `docs/messages.md`.
+    #[schema(value_type = Object, example = json!({"type": "interactive", "kind": "flow",
+        "body": "Pick a time that suits you.", "flow_id": "1234567890", "flow_cta": "Book",
+        "flow_token": "booking-42", "screen": "WELCOME", "data": {"party_size": 2}}))]
     pub content: serde_json::Value,
     /// The wamid of a message to quote.
     pub reply_to: Option<String>,
@@ -223,6 +232,9 @@ pub struct MessageView {
     pub content: serde_json::Value,
     /// The quoted message.
     pub reply_to: Option<String>,
+    /// True when the content is the passthrough (`"type": "raw"`): Meta's object as the tenant
+    /// gave it, which wa forwarded without validating.
+    pub raw: bool,
     /// When it reached each state.
     pub timestamps: TimestampsView,
     /// Why it failed.
@@ -238,6 +250,7 @@ pub struct MessageView {
 
 impl From<StoredMessage> for MessageView {
     fn from(m: StoredMessage) -> Self {
+        let raw = matches!(&m.body, MessageBody::Outbound(content) if content.is_raw());
         let content = match &m.body {
             MessageBody::Outbound(content) => serde_json::to_value(content),
             MessageBody::Inbound(content) => serde_json::to_value(content),
@@ -260,6 +273,7 @@ impl From<StoredMessage> for MessageView {
             },
             content,
             reply_to: m.reply_to.map(String::from),
+            raw,
             timestamps: TimestampsView {
                 accepted_at: t.accepted_at,
                 sent_at: t.sent_at,

@@ -8,6 +8,7 @@ mod delivery;
 mod event_log;
 mod event_webhooks;
 mod in_doubt;
+mod message_types;
 mod onboarding;
 mod secrets;
 mod signup_page;

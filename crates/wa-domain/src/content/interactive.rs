@@ -1,4 +1,5 @@
-//! Interactive messages: reply buttons, lists and call-to-action URL buttons (cloud-api.md §1.2).
+//! Interactive messages: reply buttons, lists and call-to-action URL buttons (cloud-api.md §1.2),
+//! and the kinds with modules of their own ([`super::flow`]).
 //!
 //! Each is checked as a whole when built, so an error names the path Meta's request would have
 //! (`interactive.action.buttons[1].title`, `interactive.action.sections[0].rows[2].id`) and the
@@ -52,15 +53,25 @@ pub enum Interactive {
     List(ListMessage),
     /// One button that opens a URL.
     CtaUrl(CtaUrl),
+    /// A button that opens a WhatsApp Flow.
+    Flow(super::flow::FlowMessage),
+    /// A request to share the customer's location.
+    LocationRequest(super::location::LocationRequest),
+    /// A request for permission to call the customer.
+    CallPermissionRequest(super::calling::CallPermissionRequest),
 }
 
 impl Interactive {
-    /// Meta's name of the interactive type: `button`, `list` or `cta_url`.
+    /// Meta's name of the interactive type: `button`, `list`, `cta_url`, `flow`,
+    /// `location_request_message`, `call_permission_request`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::Buttons(_) => "button",
             Self::List(_) => "list",
             Self::CtaUrl(_) => "cta_url",
+            Self::Flow(_) => "flow",
+            Self::LocationRequest(_) => "location_request_message",
+            Self::CallPermissionRequest(_) => "call_permission_request",
         }
     }
 }
@@ -92,7 +103,7 @@ pub enum InteractiveHeader {
 }
 
 /// Checks a header; its path is `header.…`.
-fn check_header(header: Option<&InteractiveHeader>) -> Result<(), ValidationError> {
+pub(super) fn check_header(header: Option<&InteractiveHeader>) -> Result<(), ValidationError> {
     if let Some(InteractiveHeader::Text { text }) = header {
         bounded_text("text", text.as_str(), MAX_HEADER_TEXT).map_err(|e| e.within("header"))?;
     }
@@ -100,14 +111,14 @@ fn check_header(header: Option<&InteractiveHeader>) -> Result<(), ValidationErro
 }
 
 /// Checks a body; its path is `body.text`.
-fn check_body(body: &str, max: usize) -> Result<(), ValidationError> {
+pub(super) fn check_body(body: &str, max: usize) -> Result<(), ValidationError> {
     bounded_text("text", body, max)
         .map(drop)
         .map_err(|e| e.within("body"))
 }
 
 /// Checks a footer; its path is `footer.text`.
-fn check_footer(footer: Option<&str>) -> Result<(), ValidationError> {
+pub(super) fn check_footer(footer: Option<&str>) -> Result<(), ValidationError> {
     optional_text("text", footer, MAX_FOOTER).map_err(|e| e.within("footer"))
 }
 

@@ -1,4 +1,5 @@
 //! A location message: a pin with an optional name and address. Also a template header parameter.
+//! And the location request: an interactive message asking the customer to share their location.
 
 use serde::{Deserialize, Serialize};
 
@@ -98,5 +99,49 @@ impl Location {
     /// The place's address.
     pub fn address(&self) -> Option<&str> {
         self.address.as_deref()
+    }
+}
+
+/// Meta's limit on the body of a location request.
+pub const MAX_LOCATION_REQUEST_BODY: usize = 1024;
+
+/// An interactive message with a "Send location" button (Meta's `location_request_message`,
+/// action `send_location`). It has a body only: Meta takes no header or footer on it. The
+/// customer's answer is an ordinary `location` message in the context of this one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LocationRequestFields")]
+pub struct LocationRequest {
+    body: String,
+}
+
+/// The parts of a location request, before they are checked.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationRequestFields {
+    /// The message, up to 1024 characters.
+    pub body: String,
+}
+
+impl TryFrom<LocationRequestFields> for LocationRequest {
+    type Error = ValidationError;
+    fn try_from(fields: LocationRequestFields) -> Result<Self, Self::Error> {
+        Self::new(fields.body)
+    }
+}
+
+impl LocationRequest {
+    /// Checks the body.
+    ///
+    /// # Errors
+    /// `interactive.body.text` empty or over 1024 characters.
+    pub fn new(body: impl Into<String>) -> Result<Self, ValidationError> {
+        let body = crate::validation::bounded_text("text", body, MAX_LOCATION_REQUEST_BODY)
+            .map_err(|e| e.within("body").within("interactive"))?;
+        Ok(Self { body })
+    }
+
+    /// The message text.
+    pub fn body(&self) -> &str {
+        &self.body
     }
 }

@@ -121,6 +121,26 @@ fn every_variant() -> Vec<(OutboundContent, MessageKind)> {
             MessageKind::Interactive,
         ),
         (
+            OutboundContent::Interactive(Interactive::Flow(
+                FlowMessage::new(FlowMessageFields {
+                    body: "Book a table".into(),
+                    flow_name: Some("booking".into()),
+                    flow_cta: "Book".into(),
+                    flow_token: Some("t-1".into()),
+                    data: Some(serde_json::from_value(serde_json::json!({"seats": 2})).unwrap()),
+                    ..FlowMessageFields::default()
+                })
+                .unwrap(),
+            )),
+            MessageKind::Interactive,
+        ),
+        (
+            OutboundContent::Interactive(Interactive::LocationRequest(
+                LocationRequest::new("Where shall we deliver?").unwrap(),
+            )),
+            MessageKind::Interactive,
+        ),
+        (
             OutboundContent::Template(
                 Template::new(TemplateFields {
                     name: crate::ids::TemplateName::parse("order_update").unwrap(),
@@ -453,4 +473,74 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn a_location_request_is_a_body_of_at_most_1024_characters_and_nothing_else() {
+    LocationRequest::new("ש".repeat(MAX_LOCATION_REQUEST_BODY)).unwrap();
+    let long = LocationRequest::new("x".repeat(MAX_LOCATION_REQUEST_BODY + 1)).unwrap_err();
+    assert_eq!(long.field(), "interactive.body.text");
+    assert_eq!(
+        LocationRequest::new(" ").unwrap_err().field(),
+        "interactive.body.text"
+    );
+    let request =
+        serde_json::json!({"type": "interactive", "kind": "location_request", "body": "Where?"});
+    let content: OutboundContent = serde_json::from_value(request.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&content).unwrap(), request);
+    // Meta takes no header or footer on it: refused rather than silently dropped.
+    let with_footer = serde_json::json!({"type": "interactive", "kind": "location_request", "body": "Where?", "footer": "f"});
+    assert!(serde_json::from_value::<OutboundContent>(with_footer).is_err());
+}
+
+#[test]
+fn raw_content_is_checked_only_for_shape_and_size() {
+    let interactive = serde_json::json!({"type": "raw", "kind": "interactive",
+        "object": {"type": "product", "action": {"catalog_id": "1", "product_retailer_id": "sku-1"}}});
+    let content: OutboundContent = serde_json::from_value(interactive.clone()).unwrap();
+    assert_eq!(content.kind(), MessageKind::Interactive);
+    assert!(content.is_raw() && !content.is_template());
+    assert_eq!(serde_json::to_value(&content).unwrap(), interactive);
+    let template: OutboundContent = serde_json::from_value(serde_json::json!({"type": "raw",
+        "kind": "template", "object": {"name": "spring_sale", "language": {"code": "en_US"}}}))
+    .unwrap();
+    assert_eq!(template.kind(), MessageKind::Template);
+    assert!(
+        template.is_template(),
+        "a raw template follows the template rules"
+    );
+    for (object, expected) in [
+        (serde_json::json!({}), "raw.object: must not be empty"),
+        (
+            serde_json::json!({"blob": "x".repeat(MAX_RAW_BYTES)}),
+            "raw.object: must be at most",
+        ),
+    ] {
+        let error = serde_json::from_value::<OutboundContent>(
+            serde_json::json!({"type": "raw", "kind": "interactive", "object": object}),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+    for refused in [
+        serde_json::json!({"type": "raw", "kind": "text", "object": {"body": "hi"}}),
+        serde_json::json!({"type": "raw", "kind": "interactive", "object": [1]}),
+        serde_json::json!({"type": "raw", "kind": "interactive", "object": {"a": 1}, "extra": 1}),
+    ] {
+        assert!(
+            serde_json::from_value::<OutboundContent>(refused.clone()).is_err(),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
+fn a_call_permission_request_is_a_body_of_at_most_1024_characters() {
+    CallPermissionRequest::new("x".repeat(MAX_CALL_PERMISSION_BODY)).unwrap();
+    let long = CallPermissionRequest::new("x".repeat(MAX_CALL_PERMISSION_BODY + 1)).unwrap_err();
+    assert_eq!(long.field(), "interactive.body.text");
+    let request = serde_json::json!({"type": "interactive", "kind": "call_permission_request", "body": "May we call you?"});
+    let content: OutboundContent = serde_json::from_value(request.clone()).unwrap();
+    assert_eq!(content.kind(), MessageKind::Interactive);
+    assert_eq!(serde_json::to_value(&content).unwrap(), request);
 }

@@ -13,8 +13,8 @@ use wa_domain::{
     customer::CustomerIdentity,
     ids::{Bsuid, PhoneNumber, WaMessageId},
     inbound::{
-        InboundContent, InboundContext, InboundError, InboundLocation, InboundMedia,
-        InboundMessage, Order, OrderItem, Referral, ReferredProduct, SystemKind,
+        CallPermissionReply, InboundContent, InboundContext, InboundError, InboundLocation,
+        InboundMedia, InboundMessage, Order, OrderItem, Referral, ReferredProduct, SystemKind,
     },
 };
 
@@ -279,6 +279,20 @@ fn content(mut item: wire::Message<'_>) -> Result<(InboundContent, Vec<RawField>
                             .map(Str::into_string)
                             .unwrap_or_default(),
                     }
+                }
+                "call_permission_reply" => {
+                    let reply = interactive
+                        .call_permission_reply
+                        .ok_or(ItemError::Missing("interactive.call_permission_reply"))?;
+                    InboundContent::CallPermissionReply(CallPermissionReply {
+                        response: reply
+                            .response
+                            .map(Str::into_string)
+                            .ok_or(ItemError::Missing("call_permission_reply.response"))?,
+                        is_permanent: reply.is_permanent.unwrap_or(false),
+                        expires_at: reply.expiration_timestamp.map(unix_time).transpose()?,
+                        response_source: opt_string(reply.response_source),
+                    })
                 }
                 _ => unknown("interactive"),
             }

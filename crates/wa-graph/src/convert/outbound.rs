@@ -7,8 +7,9 @@
 use serde_json::value::RawValue;
 use wa_domain::{
     content::{
-        BodyParameter, ContactCard, HeaderParameter, Interactive, InteractiveHeader, Location,
-        MediaSource, OutboundContent, TemplateButton, check_reply_context,
+        BodyParameter, ContactCard, FlowMessage, FlowMode, FlowRef, HeaderParameter, Interactive,
+        InteractiveHeader, JsonObject, Location, MediaSource, OutboundContent, TemplateButton,
+        check_reply_context,
     },
     error_class::ErrorClass,
     graph::GraphError,
@@ -18,10 +19,10 @@ use wa_domain::{
 
 use crate::wire::send::{
     ActionPayload, Addressee, ComponentPayload, ContactAddressPayload, ContactCardPayload,
-    ContactNamePayload, ContactOrgPayload, ContactPhonePayload, HeaderPayload, InteractivePayload,
-    LanguagePayload, LocationPayload, MediaKind, MediaPayload, MediaRef, ParameterPayload, Payload,
-    ReactionPayload, RowPayload, SectionPayload, SendMessage, TemplatePayload, TextOnly,
-    TextPayload, TypedValuePayload,
+    ContactNamePayload, ContactOrgPayload, ContactPhonePayload, FlowActionPayload,
+    FlowParametersPayload, HeaderPayload, InteractivePayload, LanguagePayload, LocationPayload,
+    MediaKind, MediaPayload, MediaRef, ParameterPayload, Payload, ReactionPayload, RowPayload,
+    SectionPayload, SendMessage, TemplatePayload, TextOnly, TextPayload, TypedValuePayload,
 };
 
 /// The send body for `message`, with `callback` as `biz_opaque_callback_data`.
@@ -115,6 +116,8 @@ fn payload(content: &OutboundContent) -> Result<Payload<'_>, GraphError> {
                 components,
             })
         }
+        // Unvalidated by design: the tenant's object goes out as given.
+        OutboundContent::Raw(raw) => Payload::Raw(raw.kind().as_str(), raw.object().members()),
         // The domain's content is non-exhaustive; a type added there and not yet mapped here is
         // refused rather than sent wrong.
         _ => return Err(unsupported(content.kind().as_str())),
@@ -279,8 +282,58 @@ fn interactive_payload(interactive: &Interactive) -> Result<InteractivePayload<'
                 url: cta.url().as_str(),
             },
         },
+        Interactive::Flow(flow) => InteractivePayload {
+            kind: "flow",
+            header: flow.header().map(interactive_header),
+            body: TextOnly { text: flow.body() },
+            footer: flow.footer().map(text_only),
+            action: ActionPayload::Flow(flow_parameters(flow)),
+        },
+        Interactive::LocationRequest(request) => InteractivePayload {
+            kind: "location_request_message",
+            header: None,
+            body: TextOnly {
+                text: request.body(),
+            },
+            footer: None,
+            action: ActionPayload::Named("send_location"),
+        },
+        Interactive::CallPermissionRequest(request) => InteractivePayload {
+            kind: "call_permission_request",
+            header: None,
+            body: TextOnly {
+                text: request.body(),
+            },
+            footer: None,
+            action: ActionPayload::Named("call_permission_request"),
+        },
         _ => return Err(unsupported("this interactive message type")),
     })
+}
+
+fn flow_parameters(flow: &FlowMessage) -> FlowParametersPayload<'_> {
+    let (flow_id, flow_name) = match flow.flow() {
+        FlowRef::Id(id) => (Some(id.as_str()), None),
+        FlowRef::Name(name) => (None, Some(name.as_str())),
+    };
+    let payload = (flow.screen().is_some() || flow.data().is_some()).then(|| FlowActionPayload {
+        screen: flow.screen(),
+        data: flow.data().map(JsonObject::members),
+    });
+    FlowParametersPayload {
+        flow_message_version: "3",
+        flow_token: flow.flow_token(),
+        flow_id,
+        flow_name,
+        flow_cta: flow.flow_cta(),
+        mode: match flow.mode() {
+            FlowMode::Draft => Some("draft"),
+            // Meta's default; its examples of published Flows leave it out.
+            FlowMode::Published => None,
+        },
+        flow_action: flow.flow_action().as_str(),
+        flow_action_payload: payload,
+    }
 }
 
 fn header_parameter(header: &HeaderParameter) -> Result<ParameterPayload<'_>, GraphError> {

@@ -94,6 +94,7 @@ impl SendMessage<'_> {
             Payload::Reaction(reaction) => serde_json::to_writer(writer, reaction)?,
             Payload::Interactive(interactive) => serde_json::to_writer(writer, interactive)?,
             Payload::Template(template) => serde_json::to_writer(writer, template)?,
+            Payload::Raw(_, object) => serde_json::to_writer(writer, object)?,
         }
         out.push(b'}');
         Ok(())
@@ -149,6 +150,8 @@ pub(crate) enum Payload<'a> {
     Interactive(InteractivePayload<'a>),
     /// `template`.
     Template(TemplatePayload<'a>),
+    /// `interactive` or `template` given whole by the tenant (the passthrough), sent as is.
+    Raw(&'static str, &'a serde_json::Map<String, serde_json::Value>),
 }
 
 impl Payload<'_> {
@@ -162,6 +165,7 @@ impl Payload<'_> {
             Self::Reaction(_) => "reaction",
             Self::Interactive(_) => "interactive",
             Self::Template(_) => "template",
+            Self::Raw(kind, _) => kind,
         }
     }
 }
@@ -381,10 +385,10 @@ pub(crate) struct ContactOrgPayload<'a> {
     pub(crate) title: Option<&'a str>,
 }
 
-/// `interactive`: reply buttons, a list, or a call-to-action URL button.
+/// `interactive`: reply buttons, a list, a call-to-action URL button, a Flow.
 #[derive(Debug, Serialize)]
 pub(crate) struct InteractivePayload<'a> {
-    /// `button`, `list`, `cta_url`.
+    /// `button`, `list`, `cta_url`, `flow`.
     #[serde(rename = "type")]
     pub(crate) kind: &'static str,
     /// Header.
@@ -451,6 +455,47 @@ pub(crate) enum ActionPayload<'a> {
         /// Where it leads.
         url: &'a str,
     },
+    /// `{"name": "flow", "parameters": {"flow_message_version": "3", ...}}`.
+    Flow(FlowParametersPayload<'a>),
+    /// `{"name": ...}` alone: `send_location`, `call_permission_request`.
+    Named(&'static str),
+}
+
+/// The `parameters` of a Flow message's action, in the order of Meta's examples.
+#[derive(Debug, Serialize)]
+pub(crate) struct FlowParametersPayload<'a> {
+    /// Always `"3"`.
+    pub(crate) flow_message_version: &'static str,
+    /// Our token, echoed in the replies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) flow_token: Option<&'a str>,
+    /// The Flow by id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) flow_id: Option<&'a str>,
+    /// The Flow by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) flow_name: Option<&'a str>,
+    /// The button's label.
+    pub(crate) flow_cta: &'a str,
+    /// `draft`; absent for a published Flow (Meta's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) mode: Option<&'static str>,
+    /// `navigate` or `data_exchange`.
+    pub(crate) flow_action: &'static str,
+    /// The first screen and its data (`navigate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) flow_action_payload: Option<FlowActionPayload<'a>>,
+}
+
+/// `{"screen"?, "data"?}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct FlowActionPayload<'a> {
+    /// The first screen's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) screen: Option<&'a str>,
+    /// Its input data, embedded as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) data: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Serialize for ActionPayload<'_> {
@@ -494,6 +539,17 @@ impl Serialize for ActionPayload<'_> {
                 let mut action = serializer.serialize_struct("Action", 2)?;
                 action.serialize_field("name", "cta_url")?;
                 action.serialize_field("parameters", &CtaParameters { display_text, url })?;
+                action.end()
+            }
+            Self::Named(name) => {
+                let mut action = serializer.serialize_struct("Action", 1)?;
+                action.serialize_field("name", name)?;
+                action.end()
+            }
+            Self::Flow(parameters) => {
+                let mut action = serializer.serialize_struct("Action", 2)?;
+                action.serialize_field("name", "flow")?;
+                action.serialize_field("parameters", parameters)?;
                 action.end()
             }
         }

@@ -609,7 +609,7 @@ pub(crate) struct WelcomeMessage<'a> {
 /// `interactive` (inbound): a reply to buttons, a list or a flow.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Interactive<'a> {
-    /// `button_reply`, `list_reply`, `nfm_reply`.
+    /// `button_reply`, `list_reply`, `nfm_reply`, `call_permission_reply`.
     #[serde(rename = "type", borrow, default)]
     pub(crate) kind: Option<Str<'a>>,
     /// The tapped reply button.
@@ -621,6 +621,26 @@ pub(crate) struct Interactive<'a> {
     /// The completed flow.
     #[serde(borrow, default)]
     pub(crate) nfm_reply: Option<FlowReply<'a>>,
+    /// The answer to a call-permission request.
+    #[serde(borrow, default)]
+    pub(crate) call_permission_reply: Option<CallPermissionReply<'a>>,
+}
+
+/// `call_permission_reply`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CallPermissionReply<'a> {
+    /// `accept` or `reject`.
+    #[serde(borrow, default)]
+    pub(crate) response: Option<Str<'a>>,
+    /// A permanent permission.
+    #[serde(default)]
+    pub(crate) is_permanent: Option<bool>,
+    /// When a temporary permission ends.
+    #[serde(default)]
+    pub(crate) expiration_timestamp: Option<UnixTime>,
+    /// `user_action` or `automatic`.
+    #[serde(borrow, default)]
+    pub(crate) response_source: Option<Str<'a>>,
 }
 
 /// `button_reply` / `list_reply`.

@@ -3,10 +3,11 @@
 //! The `content` column holds the content in wa's canonical JSON form (the domain's serde),
 //! the source of truth for every message type. A few of its fields are copied into their own
 //! columns (media id and metadata, template name, reaction target, raw payload of unknown
-//! types) so they can be queried without parsing JSON; those copies are never read back.
+//! inbound types and of the outbound passthrough) so they can be queried without parsing JSON;
+//! those copies are never read back.
 
 use wa_domain::{
-    content::OutboundContent,
+    content::{OutboundContent, RawKind},
     ids::{MessageId, TenantId, WaMessageId},
     inbound::{InboundContent, InboundMedia},
     message::{Direction, MessageBody, MessageFailure, Pricing, StoredMessage, parse_error_class},
@@ -74,6 +75,19 @@ impl ContentColumns {
             },
             OutboundContent::Template(template) => Self {
                 template_name: Some(template.name().as_str().to_owned()),
+                ..Self::default()
+            },
+            // The passthrough keeps its object in `raw_payload` too: the record says it is raw.
+            OutboundContent::Raw(raw) => Self {
+                template_name: match raw.kind() {
+                    RawKind::Template => raw
+                        .object()
+                        .get("name")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_owned),
+                    RawKind::Interactive => None,
+                },
+                raw_payload: serde_json::to_string(raw.object()).ok(),
                 ..Self::default()
             },
             OutboundContent::Reaction(reaction) => Self {
