@@ -319,6 +319,19 @@ impl TemplateRepository for CachedTemplates {
     ) -> Result<bool, StoreError> {
         self.inner.set_status(tenant, change, at).await
     }
+
+    async fn upsert(&self, tenant: TenantId, template: &SyncedTemplate) -> Result<(), StoreError> {
+        self.inner.upsert(tenant, template).await
+    }
+
+    async fn remove(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        meta_id: Option<String>,
+    ) -> Result<usize, StoreError> {
+        self.inner.remove(tenant, name, meta_id).await
+    }
 }
 
 /// API keys: a key's tenant is answered from memory for a moment. Keys are never revoked through

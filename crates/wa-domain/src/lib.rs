@@ -28,6 +28,7 @@ pub mod ports;
 pub mod retry;
 pub mod status;
 pub mod template_catalog;
+pub mod template_draft;
 pub mod tenant;
 pub mod usecase;
 pub mod validation;

@@ -745,6 +745,29 @@ pub trait TemplateRepository: Send + Sync + 'static {
         change: &crate::template_catalog::TemplateStatusChange,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+
+    /// Stores one template (created or edited through wa), replacing the tenant's template of
+    /// the same name and language.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant does not exist.
+    async fn upsert(
+        &self,
+        tenant: TenantId,
+        template: &crate::template_catalog::SyncedTemplate,
+    ) -> Result<(), StoreError>;
+
+    /// Removes the tenant's templates of `name` (only the one with Meta's id `meta_id` when
+    /// given); returns how many went.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn remove(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        meta_id: Option<String>,
+    ) -> Result<usize, StoreError>;
 }
 
 /// Connections across tenants, for the health worker and for webhooks addressed to a WABA.
@@ -829,4 +852,40 @@ pub trait AccountGateway: Send + Sync + 'static {
         token: &SecretString,
         waba_id: &crate::ids::WabaId,
     ) -> Result<Vec<crate::template_catalog::SyncedTemplate>, GraphError>;
+
+    /// Submits a new template for review (`POST /{waba_id}/message_templates`); returns it as
+    /// stored from then on (Meta's id and status, usually `PENDING`).
+    ///
+    /// # Errors
+    /// A classified [`GraphError`] (Meta's refusal names the rule in its message).
+    async fn create_template(
+        &self,
+        token: &SecretString,
+        waba_id: &crate::ids::WabaId,
+        draft: &crate::template_draft::TemplateDraft,
+    ) -> Result<crate::template_catalog::SyncedTemplate, GraphError>;
+
+    /// Edits a template (`POST /{template_id}`); returns `current` as changed (back in review).
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn edit_template(
+        &self,
+        token: &SecretString,
+        current: &crate::template_catalog::SyncedTemplate,
+        edit: &crate::template_draft::TemplateEdit,
+    ) -> Result<crate::template_catalog::SyncedTemplate, GraphError>;
+
+    /// Deletes a template: one language by Meta's id, or every language of the name
+    /// (`DELETE /{waba_id}/message_templates?name=…[&hsm_id=…]`).
+    ///
+    /// # Errors
+    /// A classified [`GraphError`].
+    async fn delete_template(
+        &self,
+        token: &SecretString,
+        waba_id: &crate::ids::WabaId,
+        name: &str,
+        meta_id: Option<String>,
+    ) -> Result<(), GraphError>;
 }

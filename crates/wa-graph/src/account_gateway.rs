@@ -1,5 +1,6 @@
-//! [`GraphClient`] as `wa-domain`'s [`AccountGateway`] port, and the reading of Meta's template
-//! components into the domain's [`TemplateSpec`].
+//! [`GraphClient`] as `wa-domain`'s [`AccountGateway`] port (onboarding, template sync and
+//! template management), and the reading of Meta's template components into the domain's
+//! [`TemplateSpec`].
 
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -13,6 +14,7 @@ use wa_domain::{
     template_catalog::{
         ButtonSpec, HeaderFormat, HeaderSpec, SyncedTemplate, TemplateSpec, TextVariables,
     },
+    template_draft::{TemplateDraft, TemplateEdit},
 };
 
 use crate::client::{GraphClient, MessageTemplate};
@@ -80,6 +82,69 @@ impl AccountGateway for GraphClient {
             .into_iter()
             .filter_map(|template| synced_template(waba_id, template, now))
             .collect())
+    }
+
+    async fn create_template(
+        &self,
+        token: &SecretString,
+        waba_id: &WabaId,
+        draft: &TemplateDraft,
+    ) -> Result<SyncedTemplate, GraphError> {
+        let (created, components_json) =
+            GraphClient::create_template(self, token, waba_id, draft).await?;
+        Ok(SyncedTemplate {
+            waba_id: waba_id.clone(),
+            meta_id: Some(created.id),
+            name: draft.name.clone(),
+            language: draft.language.clone(),
+            category: Some(
+                created
+                    .category
+                    .unwrap_or_else(|| draft.category.meta_name().to_owned()),
+            ),
+            status: created.status,
+            spec: template_spec(&components_json),
+            components_json: Some(components_json),
+            synced_at: OffsetDateTime::now_utc(),
+        })
+    }
+
+    async fn edit_template(
+        &self,
+        token: &SecretString,
+        current: &SyncedTemplate,
+        edit: &TemplateEdit,
+    ) -> Result<SyncedTemplate, GraphError> {
+        let Some(id) = current.meta_id.as_deref() else {
+            return Err(GraphError::transport(
+                wa_domain::error_class::ErrorClass::Permanent,
+                "the template has no Meta id to edit",
+                None,
+            ));
+        };
+        let components_json = GraphClient::edit_template(self, token, id, edit).await?;
+        let mut edited = current.clone();
+        // An edited template goes back to Meta's review.
+        edited.status = "PENDING".to_owned();
+        if let Some(category) = edit.category {
+            edited.category = Some(category.meta_name().to_owned());
+        }
+        if let Some(json) = components_json {
+            edited.spec = template_spec(&json);
+            edited.components_json = Some(json);
+        }
+        edited.synced_at = OffsetDateTime::now_utc();
+        Ok(edited)
+    }
+
+    async fn delete_template(
+        &self,
+        token: &SecretString,
+        waba_id: &WabaId,
+        name: &str,
+        meta_id: Option<String>,
+    ) -> Result<(), GraphError> {
+        GraphClient::delete_template(self, token, waba_id, name, meta_id.as_deref()).await
     }
 }
 

@@ -37,6 +37,11 @@ pub struct SimConfig {
     pub faults: Faults,
     /// How many received requests, accepted messages and webhook deliveries are kept.
     pub record_capacity: usize,
+    /// The Graph version the app's webhooks are pinned to (`v25.0`): webhook shapes follow it
+    /// (before `v24.0`, statuses carry `conversation`).
+    pub webhook_version: String,
+    /// How templates created or edited through the management API are reviewed.
+    pub template_review: TemplateReview,
 }
 
 impl SimConfig {
@@ -86,6 +91,36 @@ impl SimConfig {
             webhooks: WebhookBehaviour::default(),
             faults: Faults::default(),
             record_capacity: 10_000,
+            webhook_version: DEFAULT_WEBHOOK_VERSION.into(),
+            template_review: TemplateReview::default(),
+        }
+    }
+}
+
+/// The webhook version of an app that pins none (the newest wa supports).
+pub const DEFAULT_WEBHOOK_VERSION: &str = "v25.0";
+
+/// How Meta's review of a created or edited template goes: after `delay_ms` the template is
+/// `APPROVED`, or `REJECTED` with `reject_reason` with probability `reject_rate` (fault
+/// injection); either way a `message_template_status_update` webhook follows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TemplateReview {
+    /// How long a template stays `PENDING`.
+    pub delay_ms: u64,
+    /// Probability in `[0, 1]` that a review rejects the template.
+    pub reject_rate: f64,
+    /// The reason a rejection gives (`INVALID_FORMAT`, `PROMOTIONAL`, `ABUSIVE_CONTENT`,
+    /// `INCORRECT_CATEGORY`, `TAG_CONTENT_MISMATCH`, `SCAM`).
+    pub reject_reason: String,
+}
+
+impl Default for TemplateReview {
+    fn default() -> Self {
+        Self {
+            delay_ms: 200,
+            reject_rate: 0.0,
+            reject_reason: "INVALID_FORMAT".into(),
         }
     }
 }
@@ -197,6 +232,18 @@ pub struct TemplateConfig {
     /// The WABA that owns it; `None`: every WABA of the simulation.
     #[serde(default)]
     pub waba_id: Option<String>,
+    /// `POSITIONAL` (`{{1}}`) or `NAMED` (`{{first_name}}`); `None`: read from the texts.
+    #[serde(default)]
+    pub parameter_format: Option<String>,
+    /// Why review rejected it (`INVALID_FORMAT`, ...); `None` reads as `NONE`.
+    #[serde(default)]
+    pub rejected_reason: Option<String>,
+    /// The quality score (`GREEN`, `YELLOW`, `RED`, `UNKNOWN`); `None` reads as `UNKNOWN`.
+    #[serde(default)]
+    pub quality_score: Option<String>,
+    /// The category before Meta changed it, if it did.
+    #[serde(default)]
+    pub previous_category: Option<String>,
 }
 
 impl TemplateConfig {
@@ -215,6 +262,10 @@ impl TemplateConfig {
             id: None,
             components,
             waba_id: None,
+            parameter_format: None,
+            rejected_reason: None,
+            quality_score: None,
+            previous_category: None,
         }
     }
 }

@@ -19,10 +19,12 @@ use crate::graph_error::GraphError;
 use crate::records::RecordedRequest;
 use crate::rng::{thread_f64, thread_u64};
 use crate::state::{ActiveFaults, Sim};
-use crate::{account, media, send};
+use crate::{account, media, profile, send, template_admin, upload};
 
 /// Largest non-upload body read (Graph JSON bodies are small; uploads stream).
 const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest chunk of a resumable upload (Meta's sample limit).
+const UPLOAD_BODY_LIMIT: usize = 100 * 1024 * 1024;
 /// Bodies longer than this are cut in the request record.
 const RECORDED_BODY_LIMIT: usize = 64 * 1024;
 
@@ -144,7 +146,13 @@ pub(crate) async fn entry(State(sim): State<Arc<Sim>>, request: Request) -> Resp
         let request = Request::from_parts(parts.clone(), body);
         media::upload(&sim, &parts.headers, &params, segments[0], request).await
     } else {
-        match to_bytes(body, JSON_BODY_LIMIT).await {
+        // A resumable upload's chunk is a file's bytes, not a small JSON body.
+        let limit = if segments.first().is_some_and(|s| s.starts_with("upload:")) {
+            UPLOAD_BODY_LIMIT
+        } else {
+            JSON_BODY_LIMIT
+        };
+        match to_bytes(body, limit).await {
             Err(_) => Err(GraphError::invalid("The request body is too large.")),
             Ok(bytes) => {
                 let shown = &bytes[..bytes.len().min(RECORDED_BODY_LIMIT)];
@@ -198,9 +206,18 @@ fn dispatch(
         ("GET", ["oauth", "access_token"]) => account::oauth_exchange(call),
         ("GET", ["debug_token"]) => account::debug_token(call),
         ("POST", [id, "messages"]) => send::messages(call, id, faults),
+        ("GET", [id]) if id.starts_with("upload:") => upload::status(call, id),
+        ("POST", [id]) if id.starts_with("upload:") => upload::append(call, id),
+        ("POST", [id, "uploads"]) => upload::start(call, id),
         ("GET", [id]) => account::get_object(call, id),
+        ("POST", [id]) => account::post_object(call, id),
         ("DELETE", [id]) => media::delete(call, id),
         ("GET", [id, "message_templates"]) => account::templates(call, id),
+        ("POST", [id, "message_templates"]) => template_admin::create(call, id),
+        ("DELETE", [id, "message_templates"]) => template_admin::delete(call, id),
+        ("GET", [id, "whatsapp_business_profile"]) => profile::get(call, id),
+        ("POST", [id, "whatsapp_business_profile"]) => profile::update(call, id),
+        ("POST", [id, "conversational_automation"]) => account::conversational_automation(call, id),
         ("GET", [id, "phone_numbers"]) => account::phone_numbers(call, id),
         ("GET" | "POST" | "DELETE", [id, "subscribed_apps"]) => {
             account::subscribed_apps(call, method, id)

@@ -23,6 +23,9 @@ pub(crate) struct GraphError {
     pub(crate) message: String,
     pub(crate) details: Option<String>,
     pub(crate) transient: Option<bool>,
+    /// `error_user_title` and `error_user_msg`, which Meta adds to errors a person must fix
+    /// (template review, for example).
+    pub(crate) user: Option<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +45,10 @@ struct Body<'a> {
     error_data: Option<ErrorData<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     is_transient: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_user_title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_user_msg: Option<&'a str>,
     fbtrace_id: String,
 }
 
@@ -62,6 +69,7 @@ impl GraphError {
             message: format!("(#{code}) {}", title_of(code)),
             details: Some(details.into()),
             transient: matches!(code, 1 | 2).then_some(true),
+            user: None,
         }
     }
 
@@ -75,6 +83,7 @@ impl GraphError {
             message: message.into(),
             details: None,
             transient: None,
+            user: None,
         }
     }
 
@@ -88,6 +97,38 @@ impl GraphError {
         Self::whatsapp(100, details)
     }
 
+    /// 100 as Graph answers a bad parameter outside the messages endpoint: the text is the
+    /// `message` itself (`(#100) …`), with no `error_data`.
+    pub(crate) fn param(text: impl Into<String>) -> Self {
+        Self {
+            http: StatusCode::BAD_REQUEST,
+            code: 100,
+            subcode: None,
+            kind: "OAuthException",
+            message: format!("(#100) {}", text.into()),
+            details: None,
+            transient: None,
+            user: None,
+        }
+    }
+
+    /// 100: a required parameter is absent, outside the messages endpoint.
+    pub(crate) fn param_missing(field: &str) -> Self {
+        Self::param(format!("The parameter {field} is required."))
+    }
+
+    /// 100 with a subcode and the title and text a person reads (`error_user_title`,
+    /// `error_user_msg`), as Meta refuses a template: `message` is `Invalid parameter`.
+    pub(crate) fn user_error(subcode: u32, title: &str, text: impl Into<String>) -> Self {
+        Self {
+            subcode: Some(subcode),
+            message: "Invalid parameter".into(),
+            transient: Some(false),
+            user: Some((title.to_owned(), text.into())),
+            ..Self::param("")
+        }
+    }
+
     /// 100 with Graph's generic wording (no WhatsApp `error_data`), e.g. for `appsecret_proof`.
     pub(crate) fn graph_method(message: impl Into<String>) -> Self {
         Self {
@@ -98,6 +139,7 @@ impl GraphError {
             message: message.into(),
             details: None,
             transient: None,
+            user: None,
         }
     }
 
@@ -124,6 +166,8 @@ impl GraphError {
                     details,
                 }),
                 is_transient: self.transient,
+                error_user_title: self.user.as_ref().map(|(title, _)| title.as_str()),
+                error_user_msg: self.user.as_ref().map(|(_, msg)| msg.as_str()),
                 fbtrace_id: fbtrace_id(),
             },
         };

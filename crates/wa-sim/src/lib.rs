@@ -38,6 +38,14 @@
 //!
 //! # What it checks, in order
 //!
+//! Graph endpoints served: `POST /{phone_number_id}/messages`, `/media` (upload), `GET|DELETE
+//! /{media_id}`, `GET /{phone_number_id}` and `/{waba_id}` (with `fields`), `GET|POST
+//! /{phone_number_id}/whatsapp_business_profile`, `POST …/conversational_automation`, `POST
+//! …/register`, `GET /{waba_id}/phone_numbers`, `GET|POST|DELETE /{waba_id}/message_templates`,
+//! `GET|POST /{template_id}`, `GET|POST|DELETE /{waba_id}/subscribed_apps`, `POST
+//! /{app_id}/uploads` and `GET|POST /upload:…`, `GET /oauth/access_token`, `GET /debug_token`.
+//! Anything else answers Meta's 100/33 envelope.
+//!
 //! For `POST /{phone_number_id}/messages`: token (unknown, missing or revoked → 190; a token
 //! without access to that number → 100/33), `appsecret_proof` when required (query or body;
 //! missing or wrong → 100), injected error rates, body shape (missing field → 131008; wrong
@@ -60,6 +68,18 @@
 //! - `to` is reduced to its digits; Meta's rewriting of numbers without a country code, and of
 //!   Brazilian and Mexican numbers, is not simulated. Groups (`recipient_type: group`) are not
 //!   simulated.
+//! - `fields` is honoured on numbers, WABAs, templates, business profiles and their listings; a
+//!   field the node type lacks is refused with Graph's text in `message`
+//!   (`(#100) Tried accessing nonexisting field …`), a field without a value is left out.
+//!   Outside the messages endpoint, parameter errors carry their text in `message` with no
+//!   `error_data`, as Graph does.
+//! - Templates created or edited through the management API are `PENDING` until a review
+//!   (`TemplateReview`: delay, rejection rate and reason) approves or rejects them; edits answer
+//!   `{"success": true}` as Meta's reference documents.
+//! - Webhook shapes follow the app's pinned `webhook_version` (before `v24.0` statuses carry
+//!   `conversation`); account and template fields carry `entry[].time`. Request shapes are the
+//!   same for every version in the path (`v21.0`–`v26.0` are what wa uses): the documented
+//!   differences between those versions are in webhooks only.
 //! - Download URLs do not expire; they need a bearer token with access to the owning number
 //!   (no `appsecret_proof`, like Meta's media host).
 //! - The server speaks HTTP/1.1 only (what a plain-`http` reqwest client uses).
@@ -72,8 +92,10 @@
 //!   operations as JSON under `/_sim/...`.
 //! - `config`: scenario types (numbers, templates, limits, webhook behaviour, faults).
 //! - Graph side: `graph` (path dispatch, auth, faults), `send` (the messages endpoint), `shape`
-//!   (its payload checks), `template` (template lookup and parameter counts), `media`,
-//!   `account` (number fields, WABA edges, onboarding), `graph_error` (Meta's error envelope),
+//!   (its payload checks), `template` (template lookup and parameter counts), `template_admin`
+//!   (the template management API and Meta's review), `media`, `upload` (the resumable upload
+//!   API), `profile` (the business profile), `account` (number and WABA fields, WABA edges,
+//!   onboarding), `fields` (the `fields` parameter), `graph_error` (Meta's error envelope),
 //!   `auth` (bearer tokens and `appsecret_proof`).
 //! - Rules: `gcra` (the rate algorithm), `clock` (injectable time), `state` (shared state:
 //!   numbers, customers, windows, media).
@@ -107,12 +129,14 @@ mod clock;
 mod config;
 mod control;
 mod control_api;
+mod fields;
 mod gcra;
 mod graph;
 mod graph_error;
 mod ids;
 mod inbound;
 mod media;
+mod profile;
 mod records;
 mod rng;
 mod sdk;
@@ -121,13 +145,15 @@ mod server;
 mod shape;
 mod state;
 mod template;
+mod template_admin;
+mod upload;
 mod webhook;
 
 pub use ascii_json::to_ascii_json;
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use config::{
-    ErrorRate, Faults, Limits, NumberConfig, Outage, OutageMode, SimConfig, StepError,
-    TemplateConfig, WebhookBehaviour, WindowErrorMode,
+    DEFAULT_WEBHOOK_VERSION, ErrorRate, Faults, Limits, NumberConfig, Outage, OutageMode,
+    SimConfig, StepError, TemplateConfig, TemplateReview, WebhookBehaviour, WindowErrorMode,
 };
 pub use control::account::QualityChange;
 pub use control::{ControlError, SignupGrant, SignupRequest, SimControl};

@@ -71,7 +71,7 @@ pub(crate) async fn upload(
     let number = authorize_number(sim, headers, params, None, "post", phone_number_id)?;
     let mut multipart = Multipart::from_request(request, &())
         .await
-        .map_err(|e| GraphError::invalid(format!("The body must be multipart/form-data: {e}")))?;
+        .map_err(|e| GraphError::param(format!("The body must be multipart/form-data: {e}")))?;
     let mut product = None;
     let mut declared_type = None;
     let mut file: Option<(Bytes, Option<String>, Option<String>)> = None;
@@ -79,7 +79,7 @@ pub(crate) async fn upload(
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(GraphError::invalid(format!("Bad multipart body: {e}"))),
+            Err(e) => return Err(GraphError::param(format!("Bad multipart body: {e}"))),
         };
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
@@ -96,7 +96,7 @@ pub(crate) async fn upload(
                 let text = field
                     .text()
                     .await
-                    .map_err(|e| GraphError::invalid(format!("Bad multipart field: {e}")))?;
+                    .map_err(|e| GraphError::param(format!("Bad multipart field: {e}")))?;
                 if name == "type" {
                     declared_type = Some(text);
                 } else {
@@ -106,20 +106,25 @@ pub(crate) async fn upload(
             _ => {}
         }
     }
-    match product.as_deref() {
-        None => return Err(GraphError::missing("messaging_product")),
+    // Graph takes a parameter from the query string as well as from the form.
+    match product
+        .as_deref()
+        .or_else(|| params.get("messaging_product"))
+    {
+        None => return Err(GraphError::param_missing("messaging_product")),
         Some("whatsapp") => {}
         Some(_) => {
-            return Err(GraphError::invalid(
+            return Err(GraphError::param(
                 "Param messaging_product must be whatsapp.",
             ));
         }
     }
     let Some((bytes, part_type, filename)) = file else {
-        return Err(GraphError::missing("file"));
+        return Err(GraphError::param_missing("file"));
     };
+    let declared_type = declared_type.or_else(|| params.get("type").map(str::to_owned));
     let Some(mime_type) = declared_type.or(part_type) else {
-        return Err(GraphError::missing("type"));
+        return Err(GraphError::param_missing("type"));
     };
     let essence = mime_type
         .split(';')
@@ -128,7 +133,7 @@ pub(crate) async fn upload(
         .trim()
         .to_ascii_lowercase();
     let Some((_, limit)) = ACCEPTED.iter().find(|(accepted, _)| *accepted == essence) else {
-        return Err(GraphError::invalid(format!(
+        return Err(GraphError::param(format!(
             "Param file must be a file with one of the following types: {}. Received file of type '{mime_type}'.",
             ACCEPTED
                 .iter()

@@ -256,6 +256,7 @@ fn send(
         sent_to_bsuid: shape.recipient.is_some(),
         biz_opaque: shape.biz_opaque,
         pricing: pricing_of(template.as_deref(), window_open),
+        conversation: legacy_conversation(sim, number, &customer, template.as_deref()),
         accepted_at: now,
     };
     sim.webhooks
@@ -307,6 +308,28 @@ fn pricing_of(template: Option<&Template>, window_open: bool) -> Value {
     }
 }
 
+/// The `conversation` object statuses carried before webhook version `v24.0` (the app's pinned
+/// version decides); `None` from `v24.0` on, where Meta dropped it.
+fn legacy_conversation(
+    sim: &Sim,
+    number: &NumberState,
+    customer: &Customer,
+    template: Option<&Template>,
+) -> Option<Value> {
+    if sim.settings().webhook_version >= (24, 0) {
+        return None;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(
+        format!("{}:{}", number.config.phone_number_id, customer.user_id).as_bytes(),
+    );
+    let origin = template.map_or_else(
+        || "service".to_owned(),
+        |t| t.config.category.to_ascii_lowercase(),
+    );
+    Some(json!({"id": hex::encode(&digest[..16]), "origin": {"type": origin}}))
+}
+
 /// What the status webhooks of one accepted message need.
 struct StatusPlan<'a> {
     number: &'a NumberState,
@@ -315,6 +338,7 @@ struct StatusPlan<'a> {
     sent_to_bsuid: bool,
     biz_opaque: Option<&'a str>,
     pricing: Value,
+    conversation: Option<Value>,
     accepted_at: Duration,
 }
 
@@ -386,6 +410,15 @@ impl StatusPlan<'_> {
             item.insert("biz_opaque_callback_data".into(), json!(data));
         }
         if let Some(pricing) = pricing {
+            if let Some(conversation) = &self.conversation {
+                let mut conversation = conversation.clone();
+                if status == "sent" {
+                    // Meta gives the expiry on `sent` only: 24 h after the conversation opened.
+                    conversation["expiration_timestamp"] =
+                        json!((self.accepted_at + delay).as_secs() + 24 * 60 * 60);
+                }
+                item.insert("conversation".into(), conversation);
+            }
             item.insert("pricing".into(), pricing.clone());
         }
         let contact = if let Some(errors) = errors {

@@ -46,6 +46,15 @@ pub(crate) struct Settings {
     pub(crate) limits: Limits,
     pub(crate) pair: Gcra,
     pub(crate) webhooks: WebhookBehaviour,
+    /// The app's pinned webhook version as (major, minor).
+    pub(crate) webhook_version: (u32, u32),
+    pub(crate) template_review: crate::config::TemplateReview,
+}
+
+/// `v24.0` → (24, 0); anything else reads as the default version.
+pub(crate) fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.strip_prefix('v')?.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 impl Settings {
@@ -58,6 +67,10 @@ impl Settings {
             pair: pair_gcra(&config.limits),
             limits: config.limits.clone(),
             webhooks: config.webhooks.clone(),
+            webhook_version: parse_version(&config.webhook_version)
+                .or_else(|| parse_version(crate::config::DEFAULT_WEBHOOK_VERSION))
+                .unwrap_or((25, 0)),
+            template_review: config.template_review.clone(),
         }
     }
 }
@@ -86,6 +99,21 @@ pub(crate) struct NumberState {
 }
 
 impl NumberState {
+    /// The same number with a changed configuration: its open windows, rate state and
+    /// registration carry over (a quality or limit change closes no conversation).
+    pub(crate) fn reconfigured(&self, config: NumberConfig) -> Self {
+        let next = Self::new(config);
+        next.registered
+            .store(self.registered.load(Ordering::Relaxed), Ordering::Relaxed);
+        next.throughput_tat.store(
+            self.throughput_tat.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        *lock(&next.pair_tats) = lock(&self.pair_tats).clone();
+        *lock(&next.windows) = lock(&self.windows).clone();
+        next
+    }
+
     pub(crate) fn new(config: NumberConfig) -> Self {
         Self {
             display_digits: digits(&config.display_phone_number),
@@ -342,6 +370,12 @@ pub(crate) struct Sim {
     pub(crate) templates: RwLock<Vec<Arc<Template>>>,
     pub(crate) customers: RwLock<Customers>,
     pub(crate) media: RwLock<HashMap<String, Arc<MediaObject>>>,
+    /// Business profiles by phone number id (fields as Meta answers them).
+    pub(crate) profiles: RwLock<HashMap<String, serde_json::Map<String, serde_json::Value>>>,
+    /// Conversational automation (welcome message, prompts, commands) by phone number id.
+    pub(crate) automation: RwLock<HashMap<String, serde_json::Value>>,
+    /// Resumable uploads in progress (`upload:…`).
+    pub(crate) uploads: Mutex<crate::upload::Sessions>,
     pub(crate) inbound_ids: Mutex<HashSet<String>>,
     pub(crate) signup_codes: Mutex<HashMap<String, SignupCode>>,
     pub(crate) faults: RwLock<Arc<ActiveFaults>>,
@@ -378,6 +412,9 @@ impl Sim {
             templates: RwLock::default(),
             customers: RwLock::default(),
             media: RwLock::default(),
+            profiles: RwLock::default(),
+            automation: RwLock::default(),
+            uploads: Mutex::default(),
             inbound_ids: Mutex::default(),
             signup_codes: Mutex::default(),
             faults: RwLock::default(),
@@ -402,6 +439,9 @@ impl Sim {
         write(&self.templates).clear();
         *write(&self.customers) = Customers::default();
         write(&self.media).clear();
+        write(&self.profiles).clear();
+        write(&self.automation).clear();
+        lock(&self.uploads).clear();
         lock(&self.inbound_ids).clear();
         lock(&self.signup_codes).clear();
         self.records.clear();
@@ -462,7 +502,9 @@ impl Sim {
     }
 
     pub(crate) fn add_template(&self, config: crate::config::TemplateConfig) -> Result<(), String> {
-        let template = Arc::new(Template::from_config(config)?);
+        let mut template = Template::from_config(config)?;
+        template.updated_s = self.now().as_secs();
+        let template = Arc::new(template);
         let mut templates = write(&self.templates);
         templates.retain(|t| {
             !(t.config.name == template.config.name

@@ -27,6 +27,8 @@ impl ParamRange {
 pub(crate) struct Template {
     pub(crate) config: TemplateConfig,
     pub(crate) id: String,
+    /// When it was created or last changed (Unix seconds): the date of its quality score.
+    pub(crate) updated_s: u64,
     header_params: usize,
     body_params: usize,
     buttons: Vec<ParamRange>,
@@ -77,6 +79,7 @@ impl Template {
         }
         Ok(Self {
             id: config.id.clone().unwrap_or_else(media_id),
+            updated_s: 0,
             config,
             header_params,
             body_params,
@@ -91,16 +94,40 @@ impl Template {
             .is_none_or(|owner| owner == waba_id)
     }
 
-    /// Meta's management-API view of this template.
+    /// `POSITIONAL` or `NAMED`: as configured, else `NAMED` when a placeholder is a name.
+    pub(crate) fn parameter_format(&self) -> String {
+        if let Some(format) = &self.config.parameter_format {
+            return format.to_ascii_uppercase();
+        }
+        let named = self.config.components.iter().any(|component| {
+            let text = component["text"].as_str().unwrap_or_default();
+            placeholder_names(text)
+                .iter()
+                .any(|name| !name.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if named { "NAMED" } else { "POSITIONAL" }.to_owned()
+    }
+
+    /// Meta's management-API view of this template: every field it holds a value for.
     pub(crate) fn to_graph(&self) -> Value {
-        serde_json::json!({
+        let mut view = serde_json::json!({
             "name": self.config.name,
+            "parameter_format": self.parameter_format(),
+            "components": self.config.components,
             "language": self.config.language,
             "status": self.config.status,
             "category": self.config.category,
-            "components": self.config.components,
             "id": self.id,
-        })
+            "rejected_reason": self.config.rejected_reason.as_deref().unwrap_or("NONE"),
+            "quality_score": {
+                "score": self.config.quality_score.as_deref().unwrap_or("UNKNOWN"),
+                "date": self.updated_s,
+            },
+        });
+        if let Some(previous) = &self.config.previous_category {
+            view["previous_category"] = Value::String(previous.clone());
+        }
+        view
     }
 
     /// Checks a send's `template.components` against the expected counts (132000 on mismatch).
@@ -233,7 +260,12 @@ fn check_parameter(parameter: &Value, path: &str) -> Result<(), GraphError> {
 }
 
 /// The number of distinct `{{…}}` placeholders in a template text.
-fn placeholders(text: &str) -> usize {
+pub(crate) fn placeholders(text: &str) -> usize {
+    placeholder_names(text).len()
+}
+
+/// The distinct `{{…}}` placeholder names of a template text, in order of first use.
+pub(crate) fn placeholder_names(text: &str) -> Vec<&str> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
@@ -247,7 +279,7 @@ fn placeholders(text: &str) -> usize {
         }
         rest = &after[close + 2..];
     }
-    names.len()
+    names
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub struct ApiError {
 pub struct ErrorBody {
     /// A stable machine code: `invalid_input`, `unauthorized`, `forbidden`, `not_found`,
     /// `tenant_disabled`, `connection_not_active`, `window_closed`, `template_mismatch`,
-    /// `meta_error`, `unavailable`, `internal`.
+    /// `meta_refused`, `meta_error`, `unavailable`, `internal`.
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
@@ -94,6 +94,11 @@ impl ApiError {
     /// 409.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 422: Meta refused the request as the caller made it; the message is Meta's.
+    pub fn meta_refused(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "meta_refused", message)
     }
 
     /// 502: Meta refused or could not be reached.

@@ -24,7 +24,7 @@ use std::time::Duration;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    routing::{get, post},
+    routing::{get, patch, post},
 };
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
@@ -64,7 +64,16 @@ pub fn api_router(state: AppState) -> Router {
             "/v1/tenants/{tenant_id}/signup/page-link",
             post(signup::page_link),
         )
-        .route("/v1/tenants/{tenant_id}/templates", get(templates::list))
+        .route(
+            "/v1/tenants/{tenant_id}/templates",
+            get(templates::list)
+                .post(templates::create)
+                .delete(templates::delete_by_name),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/templates/{template_id}",
+            patch(templates::edit).delete(templates::delete_one),
+        )
         .route(
             "/v1/tenants/{tenant_id}/templates/sync",
             post(templates::sync),

@@ -1,17 +1,27 @@
-//! `/v1/tenants/{id}/templates`: the tenant's message templates as synced from Meta, and a sync
-//! on demand.
+//! `/v1/tenants/{id}/templates`: the tenant's message templates as synced from Meta, a sync on
+//! demand, and template management: create (`POST`), edit (`PATCH …/{template_id}`) and delete
+//! (`DELETE …/{template_id}`, or every language of a name with `DELETE …?name=`). Meta's rules
+//! are checked before Meta is asked (400 `invalid_input` naming the field); Meta's own refusal
+//! answers 422 `meta_refused` with Meta's message.
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, Query, State},
+    http::StatusCode,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use wa_domain::{
+    error_class::ErrorClass,
+    graph::GraphError,
     ids::TenantId,
     template_catalog::SyncedTemplate,
-    usecase::templates::{TemplateSyncError, list_templates, sync_templates},
+    template_draft::{TemplateDraft, TemplateEdit},
+    usecase::templates::{
+        TemplateAdminError, TemplateSyncError, create_template, delete_template, edit_template,
+        list_templates, sync_templates,
+    },
 };
 
 use crate::{
@@ -107,4 +117,128 @@ pub async fn sync(
         Err(TemplateSyncError::Store(store)) => return Err(store.into()),
     }
     list(State(state), caller, Path(tenant_id.as_uuid())).await
+}
+
+impl From<TemplateAdminError> for ApiError {
+    fn from(error: TemplateAdminError) -> Self {
+        match error {
+            TemplateAdminError::Invalid(invalid) => {
+                ApiError::invalid(invalid.field, invalid.reason)
+            }
+            TemplateAdminError::NotConnected => ApiError::not_found("connection"),
+            TemplateAdminError::UnknownTemplate(_) => ApiError::not_found("template"),
+            TemplateAdminError::Graph(graph) => graph_error(&graph),
+            TemplateAdminError::Vault(vault) => vault.into(),
+            TemplateAdminError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// Meta's refusal of what the caller asked is theirs to fix (422); anything else is Meta's (502).
+fn graph_error(error: &GraphError) -> ApiError {
+    match error.class {
+        ErrorClass::Permanent if error.code.is_some() => {
+            let info = &error.info;
+            let message = match (&info.user_title, &info.user_message) {
+                (Some(title), Some(text)) => format!("{}: {title}: {text}", info.message),
+                _ => error.to_string(),
+            };
+            ApiError::meta_refused(message)
+        }
+        _ => ApiError::bad_gateway(error.to_string()),
+    }
+}
+
+/// Creates a template at Meta (Meta's rules checked first); it is stored as Meta answered,
+/// usually `PENDING` until Meta's review.
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/templates",
+    request_body(content = Object, description = "name, language, category (marketing, utility, authentication), parameter_format (positional, named), components: header (format text/image/video/document/location), body (text, examples), footer, buttons (quick_reply, url, phone_number, copy_code)"),
+    responses((status = 201, body = TemplateView), (status = 400, body = crate::http::error::ErrorBody),
+        (status = 404, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody),
+        (status = 502, body = crate::http::error::ErrorBody)),
+    security(("admin" = []), ("tenant_key" = [])), tag = "templates")]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<Uuid>,
+    Json(draft): Json<TemplateDraft>,
+) -> Result<(StatusCode, Json<TemplateView>), ApiError> {
+    let tenant_id = TenantId::from_uuid(tenant_id);
+    caller.require_tenant(tenant_id)?;
+    let created = create_template(&state.ports, tenant_id, &draft).await?;
+    Ok((StatusCode::CREATED, Json(TemplateView::from(created))))
+}
+
+/// Edits a template (new components, or a new category); it goes back to Meta's review.
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/templates/{template_id}",
+    params(("template_id" = String, Path, description = "Meta's template id")),
+    request_body(content = Object, description = "category, parameter_format, components (as for creation)"),
+    responses((status = 200, body = TemplateView), (status = 400, body = crate::http::error::ErrorBody),
+        (status = 404, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody),
+        (status = 502, body = crate::http::error::ErrorBody)),
+    security(("admin" = []), ("tenant_key" = [])), tag = "templates")]
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant_id, template_id)): Path<(Uuid, String)>,
+    Json(edit): Json<TemplateEdit>,
+) -> Result<Json<TemplateView>, ApiError> {
+    let tenant_id = TenantId::from_uuid(tenant_id);
+    caller.require_tenant(tenant_id)?;
+    let edited = edit_template(&state.ports, tenant_id, &template_id, &edit).await?;
+    Ok(Json(TemplateView::from(edited)))
+}
+
+/// How many stored templates a delete removed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    /// Templates removed from the catalogue (one per language).
+    pub deleted: usize,
+}
+
+/// Deletes one template (one language) by Meta's id.
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/templates/{template_id}",
+    params(("template_id" = String, Path, description = "Meta's template id")),
+    responses((status = 200, body = Deleted), (status = 404, body = crate::http::error::ErrorBody),
+        (status = 422, body = crate::http::error::ErrorBody), (status = 502, body = crate::http::error::ErrorBody)),
+    security(("admin" = []), ("tenant_key" = [])), tag = "templates")]
+pub async fn delete_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant_id, template_id)): Path<(Uuid, String)>,
+) -> Result<Json<Deleted>, ApiError> {
+    let tenant_id = TenantId::from_uuid(tenant_id);
+    caller.require_tenant(tenant_id)?;
+    let template = list_templates(&state.ports, tenant_id)
+        .await?
+        .into_iter()
+        .find(|t| t.meta_id.as_deref() == Some(template_id.as_str()))
+        .ok_or_else(|| ApiError::not_found("template"))?;
+    let deleted =
+        delete_template(&state.ports, tenant_id, &template.name, Some(template_id)).await?;
+    Ok(Json(Deleted { deleted }))
+}
+
+/// Which name a delete of every language addresses.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ByName {
+    /// The template's name.
+    pub name: String,
+}
+
+/// Deletes every language of the template `name`.
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/templates", params(ByName),
+    responses((status = 200, body = Deleted), (status = 404, body = crate::http::error::ErrorBody),
+        (status = 422, body = crate::http::error::ErrorBody), (status = 502, body = crate::http::error::ErrorBody)),
+    security(("admin" = []), ("tenant_key" = [])), tag = "templates")]
+pub async fn delete_by_name(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(tenant_id): Path<Uuid>,
+    Query(by): Query<ByName>,
+) -> Result<Json<Deleted>, ApiError> {
+    let tenant_id = TenantId::from_uuid(tenant_id);
+    caller.require_tenant(tenant_id)?;
+    let deleted = delete_template(&state.ports, tenant_id, &by.name, None).await?;
+    Ok(Json(Deleted { deleted }))
 }

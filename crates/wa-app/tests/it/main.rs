@@ -14,4 +14,5 @@ mod secrets;
 mod signup_page;
 mod support;
 mod surface;
+mod templates;
 mod webhooks;

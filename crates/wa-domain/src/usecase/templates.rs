@@ -1,5 +1,7 @@
 //! Message templates: syncing a tenant's WABA templates from Meta, applying Meta's template
-//! status webhooks, and the check of a template message before it is queued.
+//! status webhooks, creating, editing and deleting templates at Meta (Meta's rules checked
+//! here first; the synced catalogue updated with the result), and the check of a template
+//! message before it is queued.
 //!
 //! When the tenant's templates were never synced, a template message passes the check (Meta
 //! still checks it): a tenant connected before templates were synced, or whose sync has not run
@@ -12,6 +14,7 @@ use crate::{
     ids::TenantId,
     ports::{StoreError, VaultError},
     template_catalog::{SyncedTemplate, TemplateMismatch, TemplateStatusChange, check_message},
+    template_draft::{DraftError, TemplateCategory, TemplateDraft, TemplateEdit},
 };
 
 use super::Ports;
@@ -129,3 +132,144 @@ pub enum TemplateCheckError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Why creating, editing or deleting a template failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateAdminError {
+    /// The template breaks one of Meta's rules (checked before Meta is asked).
+    #[error("invalid template: {0}")]
+    Invalid(#[from] DraftError),
+    /// The tenant has no connection (no WABA to write to).
+    #[error("tenant has no WhatsApp connection")]
+    NotConnected,
+    /// No such template in the tenant's catalogue.
+    #[error("no template {0}")]
+    UnknownTemplate(String),
+    /// Meta refused or could not be reached.
+    #[error("Meta refused the template change: {0}")]
+    Graph(#[from] GraphError),
+    /// The vault failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn waba_and_token(
+    ports: &Ports,
+    tenant_id: TenantId,
+) -> Result<(crate::ids::WabaId, crate::credential::SecretString), TemplateAdminError> {
+    let connection = ports
+        .connections
+        .get(tenant_id)
+        .await?
+        .ok_or(TemplateAdminError::NotConnected)?;
+    let token = ports
+        .vault
+        .get(tenant_id, CredentialKind::AccessToken)
+        .await?;
+    Ok((connection.waba_id, token))
+}
+
+/// Creates a template at Meta after checking Meta's rules, and adds it to the tenant's
+/// catalogue as Meta answered (usually `PENDING` until Meta's review, whose webhook sets the
+/// outcome and writes a `template.status` event).
+///
+/// # Errors
+/// [`TemplateAdminError::Invalid`] before anything is sent; Meta, vault and store failures.
+pub async fn create_template(
+    ports: &Ports,
+    tenant_id: TenantId,
+    draft: &TemplateDraft,
+) -> Result<SyncedTemplate, TemplateAdminError> {
+    draft.validate()?;
+    let (waba_id, token) = waba_and_token(ports, tenant_id).await?;
+    let mut created = ports
+        .account
+        .create_template(&token, &waba_id, draft)
+        .await?;
+    created.synced_at = ports.clock.now();
+    ports.templates.upsert(tenant_id, &created).await?;
+    Ok(created)
+}
+
+/// The stored template with Meta's id `meta_id`.
+async fn stored(
+    ports: &Ports,
+    tenant_id: TenantId,
+    meta_id: &str,
+) -> Result<SyncedTemplate, TemplateAdminError> {
+    ports
+        .templates
+        .list(tenant_id)
+        .await?
+        .into_iter()
+        .find(|t| t.meta_id.as_deref() == Some(meta_id))
+        .ok_or_else(|| TemplateAdminError::UnknownTemplate(meta_id.to_owned()))
+}
+
+fn category_of(template: &SyncedTemplate) -> TemplateCategory {
+    match template
+        .category
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        Some("MARKETING") => TemplateCategory::Marketing,
+        Some("AUTHENTICATION") => TemplateCategory::Authentication,
+        _ => TemplateCategory::Utility,
+    }
+}
+
+/// Edits the template with Meta's id `meta_id` after checking Meta's rules; the catalogue
+/// holds the new components and Meta's new status (back in review).
+///
+/// # Errors
+/// [`TemplateAdminError::Invalid`], [`TemplateAdminError::UnknownTemplate`], or Meta, vault and
+/// store failures.
+pub async fn edit_template(
+    ports: &Ports,
+    tenant_id: TenantId,
+    meta_id: &str,
+    edit: &TemplateEdit,
+) -> Result<SyncedTemplate, TemplateAdminError> {
+    let current = stored(ports, tenant_id, meta_id).await?;
+    edit.validate(category_of(&current))?;
+    let (_, token) = waba_and_token(ports, tenant_id).await?;
+    let mut edited = ports.account.edit_template(&token, &current, edit).await?;
+    edited.synced_at = ports.clock.now();
+    ports.templates.upsert(tenant_id, &edited).await?;
+    Ok(edited)
+}
+
+/// Deletes the tenant's template `name` at Meta (one language when `meta_id` is given, else
+/// every language) and from the catalogue; returns how many stored templates went.
+///
+/// # Errors
+/// [`TemplateAdminError::UnknownTemplate`] when the catalogue holds none; Meta, vault and store
+/// failures.
+pub async fn delete_template(
+    ports: &Ports,
+    tenant_id: TenantId,
+    name: &str,
+    meta_id: Option<String>,
+) -> Result<usize, TemplateAdminError> {
+    let known = ports.templates.find_by_name(tenant_id, name).await?;
+    if !known.iter().any(|t| {
+        meta_id
+            .as_ref()
+            .is_none_or(|id| t.meta_id.as_ref() == Some(id))
+    }) {
+        return Err(TemplateAdminError::UnknownTemplate(name.to_owned()));
+    }
+    let (waba_id, token) = waba_and_token(ports, tenant_id).await?;
+    ports
+        .account
+        .delete_template(&token, &waba_id, name, meta_id.clone())
+        .await?;
+    Ok(ports.templates.remove(tenant_id, name, meta_id).await?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,7 @@ mod errors;
 mod media;
 mod messages;
 mod proof;
+mod templates;
 
 use std::{sync::Arc, time::Duration};
 
@@ -24,6 +25,7 @@ use serde::Serialize;
 use wa_domain::{error_class::ErrorClass, graph::GraphError};
 
 pub use account::{AccessToken, MessageTemplate, PhoneNumberSummary, TemplatePage, TokenInfo};
+pub use templates::TemplateCreated;
 
 use crate::client::proof::ProofKey;
 

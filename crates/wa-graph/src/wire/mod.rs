@@ -9,4 +9,5 @@ pub(crate) mod error;
 pub(crate) mod json;
 pub(crate) mod response;
 pub(crate) mod send;
+pub(crate) mod template;
 pub(crate) mod webhook;

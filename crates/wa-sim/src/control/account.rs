@@ -1,5 +1,5 @@
-//! Control operations on accounts: a template's status (with its
-//! `message_template_status_update` webhook), a number's quality, throughput and messaging limit
+//! Control operations on accounts: a template's status and quality score (with their
+//! `message_template_status_update` and `message_template_quality_update` webhooks), a number's quality, throughput and messaging limit
 //! (with `phone_number_quality_update`), `account_update` events, and deregistering a number.
 
 use std::sync::Arc;
@@ -7,10 +7,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ControlError, SimControl};
-use crate::state::{NumberState, read, write};
+use crate::config::TemplateReview;
+use crate::state::{read, write};
+use crate::template_admin;
 use crate::webhook::{Update, UpdateKind};
 
 /// A change to a number's quality, throughput or limit, and the webhook event announcing it.
@@ -47,44 +49,62 @@ impl SimControl {
             .ok_or_else(|| ControlError::Invalid(format!("no template {name} ({language})")))?;
         let mut config = template.config.clone();
         config.status = status.to_owned();
+        if status.eq_ignore_ascii_case("REJECTED") {
+            config.rejected_reason = reason.map(str::to_owned);
+        }
         config.id = Some(template.id.clone());
         self.sim
-            .add_template(config.clone())
+            .add_template(config)
             .map_err(ControlError::Invalid)?;
-        let id: Value = template
-            .id
-            .parse::<u64>()
-            .map_or_else(|_| json!(template.id), |n| json!(n));
-        let value = json!({
-            "event": status,
-            "message_template_id": id,
-            "message_template_name": name,
-            "message_template_language": language,
-            "reason": reason.unwrap_or("NONE"),
-        });
-        let wabas: Vec<String> = match &config.waba_id {
-            Some(waba) => vec![waba.clone()],
-            None => read(&self.sim.wabas).keys().cloned().collect(),
-        };
-        let updates = wabas
-            .into_iter()
-            .map(|waba_id| {
-                (
-                    Duration::ZERO,
-                    Update {
-                        waba_id,
-                        phone_number_id: String::new(),
-                        display_digits: String::new(),
-                        kind: UpdateKind::Field {
-                            field: "message_template_status_update",
-                            value: value.clone(),
-                        },
-                    },
-                )
-            })
-            .collect();
-        self.sim.webhooks.schedule(updates);
+        let updated = template_admin::find_by_id(&self.sim, &template.id)
+            .ok_or_else(|| ControlError::Invalid(format!("no template {name} ({language})")))?;
+        template_admin::announce_status(&self.sim, &updated, status, reason.unwrap_or("NONE"));
         Ok(())
+    }
+
+    /// Sets a template's quality score (`GREEN`, `YELLOW`, `RED`, `UNKNOWN`) and sends
+    /// `message_template_quality_update` to every WABA that sees it.
+    ///
+    /// # Errors
+    /// [`ControlError::Invalid`] when no such template exists.
+    pub fn set_template_quality(
+        &self,
+        name: &str,
+        language: &str,
+        score: &str,
+    ) -> Result<(), ControlError> {
+        let template = read(&self.sim.templates)
+            .iter()
+            .find(|t| t.config.name == name && t.config.language == language)
+            .cloned()
+            .ok_or_else(|| ControlError::Invalid(format!("no template {name} ({language})")))?;
+        let previous = template
+            .config
+            .quality_score
+            .clone()
+            .unwrap_or_else(|| "UNKNOWN".into());
+        let mut config = template.config.clone();
+        config.quality_score = Some(score.to_owned());
+        config.id = Some(template.id.clone());
+        self.sim
+            .add_template(config)
+            .map_err(ControlError::Invalid)?;
+        let updated = template_admin::find_by_id(&self.sim, &template.id)
+            .ok_or_else(|| ControlError::Invalid(format!("no template {name} ({language})")))?;
+        template_admin::announce_quality(&self.sim, &updated, &previous, score);
+        Ok(())
+    }
+
+    /// How created and edited templates are reviewed now.
+    pub fn template_review(&self) -> TemplateReview {
+        self.sim.settings().template_review.clone()
+    }
+
+    /// Changes how created and edited templates are reviewed (delay, rejection rate and
+    /// reason): Meta's review with fault injection.
+    pub fn set_template_review(&self, review: TemplateReview) {
+        self.sim
+            .update_settings(|settings| settings.template_review = review);
     }
 
     /// Changes a number's quality, throughput or messaging limit and sends
@@ -115,15 +135,19 @@ impl SimControl {
         let waba_id = config.waba_id.clone();
         let display = config.display_phone_number.clone();
         let current_limit = config.messaging_limit_tier.clone();
+        let old_limit = number.config.messaging_limit_tier.clone();
         write(&self.sim.numbers).insert(
             phone_number_id.to_owned(),
-            Arc::new(NumberState::new(config)),
+            Arc::new(number.reconfigured(config)),
         );
-        let value = json!({
+        let mut value = json!({
             "display_phone_number": display.chars().filter(char::is_ascii_digit).collect::<String>(),
             "event": change.event,
             "current_limit": current_limit,
         });
+        if old_limit != current_limit {
+            value["old_limit"] = json!(old_limit);
+        }
         self.sim.webhooks.schedule(vec![(
             Duration::ZERO,
             Update {
@@ -133,6 +157,7 @@ impl SimControl {
                 kind: UpdateKind::Field {
                     field: "phone_number_quality_update",
                     value,
+                    time: self.sim.now().as_secs(),
                 },
             },
         )]);
@@ -155,6 +180,7 @@ impl SimControl {
                 kind: UpdateKind::Field {
                     field: "account_update",
                     value,
+                    time: self.sim.now().as_secs(),
                 },
             },
         )]);

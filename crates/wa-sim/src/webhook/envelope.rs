@@ -16,6 +16,9 @@ struct Envelope<'a> {
 #[derive(Serialize)]
 struct Entry<'a> {
     id: &'a str,
+    /// Unix seconds; Meta gives it on account and template fields, not on `messages`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<u64>,
     changes: Vec<Change<'a>>,
 }
 
@@ -56,18 +59,28 @@ struct Metadata<'a> {
 pub(crate) fn envelope_body(updates: &[&Update]) -> Vec<u8> {
     let mut entries: Vec<Entry<'_>> = Vec::new();
     for update in updates {
-        let entry_at = match entries.iter().position(|e| e.id == update.waba_id) {
+        let field_time = match &update.kind {
+            UpdateKind::Field { time, .. } => Some(*time),
+            _ => None,
+        };
+        // A field change gets an entry of its own kind: one with a `time` is not shared with
+        // `messages` changes, which carry none.
+        let entry_at = match entries
+            .iter()
+            .position(|e| e.id == update.waba_id && e.time.is_some() == field_time.is_some())
+        {
             Some(at) => at,
             None => {
                 entries.push(Entry {
                     id: &update.waba_id,
+                    time: field_time,
                     changes: Vec::new(),
                 });
                 entries.len() - 1
             }
         };
         let changes = &mut entries[entry_at].changes;
-        if let UpdateKind::Field { field, value } = &update.kind {
+        if let UpdateKind::Field { field, value, .. } = &update.kind {
             changes.push(Change {
                 value: ChangeBody::Raw(value),
                 field,
@@ -146,6 +159,26 @@ mod tests {
                 contact: None,
             },
         }
+    }
+
+    #[test]
+    fn field_changes_carry_the_entry_time() {
+        let field = Update {
+            waba_id: "w1".into(),
+            phone_number_id: String::new(),
+            display_digits: String::new(),
+            kind: UpdateKind::Field {
+                field: "account_update",
+                value: json!({"event": "VERIFIED_ACCOUNT"}),
+                time: 1_700_000_000,
+            },
+        };
+        let message = status("w1", "p1", "m1");
+        let body: Value = serde_json::from_slice(&envelope_body(&[&field, &message])).unwrap();
+        assert_eq!(body["entry"][0]["time"], 1_700_000_000);
+        assert_eq!(body["entry"][0]["changes"][0]["field"], "account_update");
+        assert!(body["entry"][1].get("time").is_none());
+        assert_eq!(body["entry"][1]["changes"][0]["field"], "messages");
     }
 
     #[test]

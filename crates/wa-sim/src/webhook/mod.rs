@@ -40,8 +40,13 @@ pub(crate) enum UpdateKind {
         contact: Option<Value>,
     },
     /// A change of another field (`message_template_status_update`, `account_update`,
-    /// `phone_number_quality_update`, …): its own change, with `value` as given.
-    Field { field: &'static str, value: Value },
+    /// `phone_number_quality_update`, …): its own change, with `value` as given, and the
+    /// entry's `time` (Unix seconds), which Meta gives on these fields.
+    Field {
+        field: &'static str,
+        value: Value,
+        time: u64,
+    },
 }
 
 /// Work for the dispatcher.

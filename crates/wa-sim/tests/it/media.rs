@@ -114,5 +114,29 @@ async fn uploads_are_checked() {
         .await
         .unwrap();
     let answer: Value = response.json().await.unwrap();
-    assert_eq!(error_code(&answer), 131008);
+    // Outside the messages endpoint Graph names the missing parameter in `message` itself.
+    assert_eq!(error_code(&answer), 100);
+    assert_eq!(
+        answer["error"]["message"],
+        "(#100) The parameter messaging_product is required."
+    );
+    assert!(answer["error"].get("error_data").is_none());
+    // Graph reads a parameter from the query string as well as from the form.
+    let form = Form::new().text("type", "image/png").part(
+        "file",
+        Part::bytes(&b"x"[..]).mime_str("image/png").unwrap(),
+    );
+    let response = client()
+        .post(graph(
+            &sim,
+            &format!("{PNID}/media?messaging_product=whatsapp"),
+        ))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert!(answer["id"].is_string(), "{answer}");
 }

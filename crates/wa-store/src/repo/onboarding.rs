@@ -294,6 +294,62 @@ impl SqlTemplates {
     }
 }
 
+/// The insert of one template, replacing the tenant's template of the same name and language.
+fn template_upsert(
+    backend: sea_orm::DatabaseBackend,
+    tenant: TenantId,
+    template: &SyncedTemplate,
+) -> Result<sea_orm::sea_query::InsertStatement, StoreError> {
+    let spec = serde_json::to_string(&template.spec).map_err(|e| StoreError::Other(Box::new(e)))?;
+    let mut insert = insert_row(
+        WhatsappTemplates::Table,
+        vec![
+            (WhatsappTemplates::Id, Value::from(Uuid::now_v7())),
+            (WhatsappTemplates::TenantId, tenant.as_uuid().into()),
+            (WhatsappTemplates::WabaId, template.waba_id.as_str().into()),
+            (WhatsappTemplates::MetaId, template.meta_id.clone().into()),
+            (WhatsappTemplates::Name, template.name.clone().into()),
+            (
+                WhatsappTemplates::Language,
+                template.language.clone().into(),
+            ),
+            (
+                WhatsappTemplates::Category,
+                template.category.clone().into(),
+            ),
+            (WhatsappTemplates::Status, template.status.clone().into()),
+            (WhatsappTemplates::Spec, spec.into()),
+            (
+                WhatsappTemplates::Components,
+                template.components_json.clone().into(),
+            ),
+            (
+                WhatsappTemplates::SyncedAt,
+                timestamp::value(backend, template.synced_at),
+            ),
+        ],
+    );
+    // Meta never lists a (name, language) twice; if it did, the last one wins.
+    insert.on_conflict(
+        OnConflict::columns([
+            WhatsappTemplates::TenantId,
+            WhatsappTemplates::Name,
+            WhatsappTemplates::Language,
+        ])
+        .update_columns([
+            WhatsappTemplates::WabaId,
+            WhatsappTemplates::MetaId,
+            WhatsappTemplates::Category,
+            WhatsappTemplates::Status,
+            WhatsappTemplates::Spec,
+            WhatsappTemplates::Components,
+            WhatsappTemplates::SyncedAt,
+        ])
+        .to_owned(),
+    );
+    Ok(insert)
+}
+
 #[async_trait]
 impl TemplateRepository for SqlTemplates {
     async fn replace_all(
@@ -334,53 +390,7 @@ impl TemplateRepository for SqlTemplates {
                 .to_owned();
             txn.execute(&delete).await.map_err(classify)?;
             for template in templates {
-                let spec = serde_json::to_string(&template.spec)
-                    .map_err(|e| StoreError::Other(Box::new(e)))?;
-                let mut insert = insert_row(
-                    WhatsappTemplates::Table,
-                    vec![
-                        (WhatsappTemplates::Id, Value::from(Uuid::now_v7())),
-                        (WhatsappTemplates::TenantId, tenant.as_uuid().into()),
-                        (WhatsappTemplates::WabaId, template.waba_id.as_str().into()),
-                        (WhatsappTemplates::MetaId, template.meta_id.clone().into()),
-                        (WhatsappTemplates::Name, template.name.clone().into()),
-                        (
-                            WhatsappTemplates::Language,
-                            template.language.clone().into(),
-                        ),
-                        (
-                            WhatsappTemplates::Category,
-                            template.category.clone().into(),
-                        ),
-                        (WhatsappTemplates::Status, template.status.clone().into()),
-                        (WhatsappTemplates::Spec, spec.into()),
-                        (
-                            WhatsappTemplates::Components,
-                            template.components_json.clone().into(),
-                        ),
-                        (
-                            WhatsappTemplates::SyncedAt,
-                            timestamp::value(backend, template.synced_at),
-                        ),
-                    ],
-                );
-                // Meta never lists a (name, language) twice; if it did, the last one wins.
-                insert.on_conflict(
-                    OnConflict::columns([
-                        WhatsappTemplates::TenantId,
-                        WhatsappTemplates::Name,
-                        WhatsappTemplates::Language,
-                    ])
-                    .update_columns([
-                        WhatsappTemplates::MetaId,
-                        WhatsappTemplates::Category,
-                        WhatsappTemplates::Status,
-                        WhatsappTemplates::Spec,
-                        WhatsappTemplates::Components,
-                        WhatsappTemplates::SyncedAt,
-                    ])
-                    .to_owned(),
-                );
+                let insert = template_upsert(backend, tenant, template)?;
                 txn.execute(&insert).await.map_err(classify)?;
             }
             Ok(templates.len())
@@ -469,6 +479,47 @@ impl TemplateRepository for SqlTemplates {
         }
         .await;
         finish(txn, result).await
+    }
+
+    async fn upsert(&self, tenant: TenantId, template: &SyncedTemplate) -> Result<(), StoreError> {
+        let insert = template_upsert(self.db.get_database_backend(), tenant, template)?;
+        // The template and its `template.status` event (created or back in review) commit
+        // together.
+        let txn = begin_write(&self.db).await?;
+        let result = async {
+            txn.execute(&insert).await.map_err(classify)?;
+            let event = NewEvent::new(
+                template.synced_at,
+                EventPayload::TemplateStatus(TemplateStatusChanged {
+                    template_id: template.meta_id.clone(),
+                    name: template.name.clone(),
+                    language: template.language.clone(),
+                    status: template.status.clone(),
+                    reason: None,
+                }),
+            );
+            append_in(&txn, tenant, vec![event]).await?;
+            Ok(())
+        }
+        .await;
+        finish(txn, result).await
+    }
+
+    async fn remove(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        meta_id: Option<String>,
+    ) -> Result<usize, StoreError> {
+        let mut stmt = Query::delete();
+        stmt.from_table(WhatsappTemplates::Table)
+            .and_where(Expr::col(WhatsappTemplates::TenantId).eq(tenant.as_uuid()))
+            .and_where(Expr::col(WhatsappTemplates::Name).eq(name));
+        if let Some(id) = meta_id {
+            stmt.and_where(Expr::col(WhatsappTemplates::MetaId).eq(id));
+        }
+        let result = self.db.execute(&stmt).await.map_err(classify)?;
+        Ok(usize::try_from(result.rows_affected()).unwrap_or(usize::MAX))
     }
 }
 
