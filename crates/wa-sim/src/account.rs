@@ -63,6 +63,22 @@ pub(crate) const NUMBER_NODE: NodeType = NodeType {
     ],
 };
 
+/// The same node listed under a WABA: Meta's `WhatsAppBusinessAccountPhoneNumber` requires
+/// `status` in each item, so the listing's default adds it.
+const NUMBER_LIST_NODE: NodeType = NodeType {
+    default: &[
+        "verified_name",
+        "code_verification_status",
+        "display_phone_number",
+        "quality_rating",
+        "platform_type",
+        "throughput",
+        "status",
+        "id",
+    ],
+    ..NUMBER_NODE
+};
+
 /// A WABA's fields (`WhatsAppBusinessAccount`).
 const WABA_NODE: NodeType = NodeType {
     name: "WhatsAppBusinessAccount",
@@ -250,7 +266,7 @@ pub(crate) fn phone_numbers(call: &Call<'_>, waba_id: &str) -> Result<Response, 
     for number in owned {
         let full = number_view(call, &number);
         data.push(Value::Object(select(
-            &NUMBER_NODE,
+            &NUMBER_LIST_NODE,
             &full,
             call.params.get("fields"),
         )?));

@@ -25,7 +25,7 @@ pub(crate) struct GraphError {
     pub(crate) transient: Option<bool>,
     /// `error_user_title` and `error_user_msg`, which Meta adds to errors a person must fix
     /// (template review, for example).
-    pub(crate) user: Option<(String, String)>,
+    pub(crate) user: Option<Box<(String, String)>>,
 }
 
 #[derive(Serialize)]
@@ -124,7 +124,7 @@ impl GraphError {
             subcode: Some(subcode),
             message: "Invalid parameter".into(),
             transient: Some(false),
-            user: Some((title.to_owned(), text.into())),
+            user: Some(Box::new((title.to_owned(), text.into()))),
             ..Self::param("")
         }
     }
@@ -166,8 +166,8 @@ impl GraphError {
                     details,
                 }),
                 is_transient: self.transient,
-                error_user_title: self.user.as_ref().map(|(title, _)| title.as_str()),
-                error_user_msg: self.user.as_ref().map(|(_, msg)| msg.as_str()),
+                error_user_title: self.user.as_ref().map(|user| user.0.as_str()),
+                error_user_msg: self.user.as_ref().map(|user| user.1.as_str()),
                 fbtrace_id: fbtrace_id(),
             },
         };

@@ -207,7 +207,8 @@ pub(crate) fn info(call: &Call<'_>, media_id: &str) -> Result<Response, GraphErr
         "url": download_url(call.sim, &media),
         "mime_type": media.mime_type,
         "sha256": hex::encode(media.sha256),
-        "file_size": media.bytes.len(),
+        // Meta's `MediaURLResponse` gives the size as a string.
+        "file_size": media.bytes.len().to_string(),
         "id": media.id,
     })))
 }

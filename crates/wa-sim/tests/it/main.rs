@@ -11,6 +11,7 @@ mod helpers;
 mod inbound;
 mod media;
 mod onboarding;
+mod openapi;
 mod payload;
 mod rules;
 mod sdk_conformance;

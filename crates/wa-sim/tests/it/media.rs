@@ -46,7 +46,7 @@ async fn upload_lookup_download_send_delete() {
         .unwrap();
     assert_eq!(info["messaging_product"], "whatsapp");
     assert_eq!(info["mime_type"], "image/jpeg");
-    assert_eq!(info["file_size"], 13);
+    assert_eq!(info["file_size"], "13", "Meta gives the size as a string");
     assert_eq!(info["id"], id.as_str());
     let url = info["url"].as_str().unwrap();
 

@@ -33,7 +33,7 @@ const SECRET: &str = "sdk-app-secret";
 const CUSTOMER: &str = "15551239876";
 const VERSION: &str = "25.0";
 
-fn sdk_sources() -> PathBuf {
+pub(crate) fn sdk_sources() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk")
 }
 
@@ -61,7 +61,7 @@ fn run(command: &mut Command, what: &str) {
 }
 
 /// Installs both SDKs at their pinned versions unless this exact pin set is installed.
-fn install_sdks() -> PathBuf {
+pub(crate) fn install_sdks() -> PathBuf {
     let dir = install_dir();
     let requirements = std::fs::read_to_string(sdk_sources().join("requirements.txt")).unwrap();
     let package = std::fs::read_to_string(sdk_sources().join("package.json")).unwrap();
@@ -400,6 +400,8 @@ async fn every_webhook(sim: &RunningSim, receiver: &Receiver) -> (Vec<Value>, St
 }
 
 /// Runs one script; returns its lines. Panics with the whole output if it failed.
+// Printing every operation with its result is what this test is for (CI's log shows them).
+#[allow(clippy::print_stdout)]
 fn run_script(name: &str, mut command: Command) -> Vec<String> {
     let started = std::time::Instant::now();
     let output = command

@@ -203,7 +203,7 @@ await send("sendMessage.image.media_id", new M.Image(uploaded?.id ?? "0", true))
 const info = await op(
     "retrieveMedia",
     () => wa.retrieveMedia(uploaded?.id ?? "0", PHONE_ID),
-    (v) => (v?.url && v.mime_type === "image/png" && v.sha256 && v.file_size === PNG.length ? null : short(v)),
+    (v) => (v?.url && v.mime_type === "image/png" && v.sha256 && Number(v.file_size) === PNG.length ? null : short(v)),
 );
 await op(
     "fetchMedia",
