@@ -8,6 +8,7 @@ mod delivery;
 mod event_log;
 mod event_webhooks;
 mod in_doubt;
+mod numbers;
 mod onboarding;
 mod secrets;
 mod signup_page;
