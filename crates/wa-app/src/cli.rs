@@ -232,7 +232,7 @@ async fn send(config: Config, args: SendArgs) -> Result<()> {
         reply_to: None,
     };
     let (enqueued, delivery) =
-        wa_domain::usecase::send::send_now(&adapters.ports, tenant, message, None).await?;
+        wa_domain::usecase::send::send_now(&adapters.ports, tenant, message, None, None).await?;
     println!("message {}: {delivery:?}", enqueued.message.id);
     Ok(())
 }

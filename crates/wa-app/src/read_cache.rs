@@ -185,11 +185,13 @@ impl TenantRepository for CachedTenants {
     }
 }
 
-/// Connections, answered from memory for a moment; so is the number → tenant routing of
-/// webhooks.
+/// Connections (a tenant's default number, one number, a tenant's numbers), answered from
+/// memory for a moment; so is the number → tenant routing of webhooks.
 pub struct CachedConnections {
     inner: Arc<dyn ConnectionRepository>,
     fresh: Fresh<TenantId, Option<Connection>>,
+    numbers: Fresh<(TenantId, PhoneNumberId), Option<Connection>>,
+    lists: Fresh<TenantId, Vec<Connection>>,
     routes: Fresh<PhoneNumberId, Option<TenantId>>,
 }
 
@@ -199,12 +201,17 @@ impl CachedConnections {
         Self {
             inner,
             fresh: Fresh::new(),
+            numbers: Fresh::new(),
+            lists: Fresh::new(),
             routes: Fresh::new(),
         }
     }
 
     fn changed(&self, tenant: TenantId) {
         self.fresh.drop_key(&tenant);
+        self.lists.drop_key(&tenant);
+        // Changes are rare (connecting, health): every number is read again.
+        self.numbers.drop_all();
         // A number may have moved to another tenant: routing is read again.
         self.routes.drop_all();
     }
@@ -218,15 +225,54 @@ impl ConnectionRepository for CachedConnections {
             .await
     }
 
+    async fn get_number(
+        &self,
+        tenant: TenantId,
+        number: &PhoneNumberId,
+    ) -> Result<Option<Connection>, StoreError> {
+        self.numbers
+            .get_or_read(&(tenant, number.clone()), Option::is_some, || {
+                self.inner.get_number(tenant, number)
+            })
+            .await
+    }
+
+    async fn list(&self, tenant: TenantId) -> Result<Vec<Connection>, StoreError> {
+        self.lists
+            .get_or_read(
+                &tenant,
+                |numbers| !numbers.is_empty(),
+                || self.inner.list(tenant),
+            )
+            .await
+    }
+
     async fn upsert(&self, connection: &Connection) -> Result<(), StoreError> {
         let result = self.inner.upsert(connection).await;
         self.changed(connection.tenant_id);
         result
     }
 
+    async fn set_default(
+        &self,
+        tenant: TenantId,
+        number: &PhoneNumberId,
+    ) -> Result<(), StoreError> {
+        let result = self.inner.set_default(tenant, number).await;
+        self.changed(tenant);
+        result
+    }
+
+    async fn remove(&self, tenant: TenantId, number: &PhoneNumberId) -> Result<(), StoreError> {
+        let result = self.inner.remove(tenant, number).await;
+        self.changed(tenant);
+        result
+    }
+
     async fn set_health(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         health: ConnectionHealth,
         reason: Option<String>,
         at: OffsetDateTime,
@@ -234,7 +280,7 @@ impl ConnectionRepository for CachedConnections {
     ) -> Result<(), StoreError> {
         let result = self
             .inner
-            .set_health(tenant, health, reason, at, verified_at)
+            .set_health(tenant, number, health, reason, at, verified_at)
             .await;
         self.changed(tenant);
         result
@@ -243,9 +289,10 @@ impl ConnectionRepository for CachedConnections {
     async fn update_number_info(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         info: &PhoneNumberInfo,
     ) -> Result<(), StoreError> {
-        let result = self.inner.update_number_info(tenant, info).await;
+        let result = self.inner.update_number_info(tenant, number, info).await;
         self.changed(tenant);
         result
     }

@@ -1,4 +1,5 @@
-//! A tenant's WhatsApp connection: which account and number it sends from, and whether it can.
+//! A tenant's WhatsApp connections: one per business number (a tenant may own several, across
+//! one or more WABAs), which account each belongs to, and whether it can send.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -49,11 +50,13 @@ impl ConnectionHealth {
     }
 }
 
-/// The connection of one tenant (one per tenant).
+/// One business number of a tenant (a tenant may have several; one is its default).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
     /// The owner.
     pub tenant_id: TenantId,
+    /// Whether a send that names no number goes from this one (one per tenant).
+    pub is_default: bool,
     /// The WhatsApp Business Account.
     pub waba_id: WabaId,
     /// The number messages are sent from.
@@ -141,4 +144,16 @@ impl PhoneNumberInfo {
             _ => DEFAULT_THROUGHPUT_MPS,
         }
     }
+}
+
+/// Whether `from` names this number: its phone number id, or its display number compared by
+/// digits alone (`+1 555-010-0001` and `15550100001` are the same number).
+pub fn names_number(connection: &Connection, from: &str) -> bool {
+    let from = from.trim();
+    if connection.phone_number_id.as_str() == from {
+        return true;
+    }
+    let digits = |text: &str| -> String { text.chars().filter(char::is_ascii_digit).collect() };
+    let wanted = digits(from);
+    !wanted.is_empty() && digits(&connection.display_phone_number) == wanted
 }

@@ -1,10 +1,15 @@
-//! A conversation: one customer of one tenant, with the customer-service window.
+//! A conversation: one customer of one business number of a tenant, with the customer-service
+//! window, which Meta keeps per (business number, customer).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{customer::CustomerIdentity, ids::TenantId, window::Window};
+use crate::{
+    customer::CustomerIdentity,
+    ids::{PhoneNumberId, TenantId},
+    window::Window,
+};
 
 /// The id of a conversation row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -28,13 +33,15 @@ impl ConversationId {
     }
 }
 
-/// One customer of one tenant.
+/// One customer of one business number of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// Its id.
     pub id: ConversationId,
     /// The owner.
     pub tenant_id: TenantId,
+    /// The tenant's business number the customer talks with: the window is this number's.
+    pub phone_number_id: PhoneNumberId,
     /// Who the customer is.
     pub customer: CustomerIdentity,
     /// The customer's WhatsApp profile name.

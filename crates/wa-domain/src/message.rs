@@ -7,7 +7,7 @@ use crate::{
     content::OutboundContent,
     customer::CustomerIdentity,
     error_class::ErrorClass,
-    ids::{MessageId, Recipient, TenantId, WaMessageId},
+    ids::{MessageId, PhoneNumberId, Recipient, TenantId, WaMessageId},
     inbound::InboundContent,
     status::{Lifecycle, MessageStatus},
 };
@@ -187,6 +187,8 @@ pub struct StoredMessage {
     pub id: MessageId,
     /// Whose message it is.
     pub tenant_id: TenantId,
+    /// The tenant's business number it was sent from (outbound) or to (inbound).
+    pub phone_number_id: PhoneNumberId,
     /// Meta's id, once Meta accepted (outbound) or from the webhook (inbound).
     pub wamid: Option<WaMessageId>,
     /// The customer it went to or came from.
@@ -216,6 +218,8 @@ pub struct NewOutbound {
     pub id: MessageId,
     /// The owner.
     pub tenant_id: TenantId,
+    /// The tenant's business number it goes from.
+    pub from: PhoneNumberId,
     /// What to send to whom.
     pub message: OutboundMessage,
     /// The caller's idempotency key.

@@ -192,30 +192,65 @@ pub trait TenantRepository: Send + Sync + 'static {
     async fn set_enabled(&self, id: TenantId, enabled: bool) -> Result<(), StoreError>;
 }
 
-/// Tenants' WhatsApp connections (one per tenant).
+/// Tenants' WhatsApp connections: one per business number, a tenant may have several, one of
+/// them its default.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ConnectionRepository: Send + Sync + 'static {
-    /// The tenant's connection, or `None`.
+    /// The tenant's default number, or `None` when it has no number.
     ///
     /// # Errors
     /// Only storage failures.
     async fn get(&self, tenant: TenantId) -> Result<Option<Connection>, StoreError>;
 
-    /// Stores the connection, replacing the tenant's previous one.
+    /// One number of the tenant, or `None` (another tenant's number is `None` too).
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn get_number(
+        &self,
+        tenant: TenantId,
+        number: &PhoneNumberId,
+    ) -> Result<Option<Connection>, StoreError>;
+
+    /// Every number of the tenant, the default first, then by when they were added.
+    ///
+    /// # Errors
+    /// Only storage failures.
+    async fn list(&self, tenant: TenantId) -> Result<Vec<Connection>, StoreError>;
+
+    /// Adds the number to its tenant, or updates it when the tenant has it already (its id and
+    /// when it was added stay). The tenant's first number becomes its default whatever
+    /// `is_default` says; a number stored with `is_default` becomes the default in the same
+    /// transaction (the previous default stays, as an ordinary number).
     ///
     /// # Errors
     /// MUST return [`StoreError::Duplicate`] when another tenant already uses the phone number id,
     /// and [`StoreError::NotFound`] when the tenant does not exist.
     async fn upsert(&self, connection: &Connection) -> Result<(), StoreError>;
 
-    /// Records a health change; `verified_at` is set when given, kept otherwise.
+    /// Makes one of the tenant's numbers its default.
     ///
     /// # Errors
-    /// MUST return [`StoreError::NotFound`] when the tenant has no connection.
+    /// MUST return [`StoreError::NotFound`] when the tenant has no such number.
+    async fn set_default(&self, tenant: TenantId, number: &PhoneNumberId)
+    -> Result<(), StoreError>;
+
+    /// Removes a number from the tenant; its messages and conversations stay, naming it. When it
+    /// was the default, the oldest remaining number becomes the default.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant has no such number.
+    async fn remove(&self, tenant: TenantId, number: &PhoneNumberId) -> Result<(), StoreError>;
+
+    /// Records a health change of one number; `verified_at` is set when given, kept otherwise.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the tenant has no such number.
     async fn set_health(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         health: ConnectionHealth,
         reason: Option<String>,
         at: OffsetDateTime,
@@ -225,10 +260,11 @@ pub trait ConnectionRepository: Send + Sync + 'static {
     /// Stores what Meta said about the number (quality, throughput, limit, names).
     ///
     /// # Errors
-    /// MUST return [`StoreError::NotFound`] when the tenant has no connection.
+    /// MUST return [`StoreError::NotFound`] when the tenant has no such number.
     async fn update_number_info(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         info: &PhoneNumberInfo,
     ) -> Result<(), StoreError>;
 
@@ -342,24 +378,28 @@ pub trait MessageRepository: Send + Sync + 'static {
         updates: &[StatusUpdate],
     ) -> Result<Vec<StatusOutcome>, StoreError>;
 
-    /// Stores an inbound message, idempotent on (tenant, wamid).
+    /// Stores an inbound message received at the tenant's business number `number`, idempotent on
+    /// (tenant, wamid).
     ///
     /// # Errors
     /// Only storage failures; a replay is [`InboundInsert::Duplicate`].
     async fn insert_inbound(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         id: MessageId,
         message: &InboundMessage,
     ) -> Result<InboundInsert, StoreError>;
 
-    /// [`Self::insert_inbound`] for many messages in one transaction; outcomes in input order.
+    /// [`Self::insert_inbound`] for many messages to one number in one transaction; outcomes in
+    /// input order.
     ///
     /// # Errors
     /// Only storage failures; on error nothing is stored.
     async fn insert_inbound_batch(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         messages: &[(MessageId, InboundMessage)],
     ) -> Result<Vec<InboundInsert>, StoreError>;
 
@@ -384,7 +424,7 @@ pub struct ClaimRequest {
     pub lease_until: OffsetDateTime,
     /// At most this many messages in all.
     pub limit: u32,
-    /// At most this many per tenant, so one tenant's burst cannot fill a round.
+    /// At most this many per business number of a tenant, so one burst cannot fill a round.
     pub per_tenant: u32,
     /// Tenants to leave out (their lanes are full in this process).
     pub skip_tenants: Vec<TenantId>,
@@ -486,17 +526,20 @@ pub trait Outbox: Send + Sync + 'static {
     async fn backlog(&self) -> Result<Vec<TenantBacklog>, StoreError>;
 }
 
-/// Customers and their customer-service windows.
+/// Customers and their customer-service windows, one conversation per (tenant, business number,
+/// customer): Meta opens a window per business number.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ConversationRepository: Send + Sync + 'static {
-    /// The conversation with a customer, found by BSUID first, then by phone number.
+    /// The conversation of a business number with a customer, found by BSUID first, then by
+    /// phone number.
     ///
     /// # Errors
     /// Only storage failures.
     async fn find(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         customer: &CustomerIdentity,
     ) -> Result<Option<Conversation>, StoreError>;
 
@@ -509,6 +552,7 @@ pub trait ConversationRepository: Send + Sync + 'static {
     async fn record_activity(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         activity: &CustomerActivity,
     ) -> Result<Conversation, StoreError>;
 
@@ -519,11 +563,13 @@ pub trait ConversationRepository: Send + Sync + 'static {
     async fn record_outbound(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         customer: &CustomerIdentity,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Moves a conversation to the customer's new number or user id.
+    /// Moves the customer's conversations (with every number of the tenant) to the customer's new
+    /// number or user id.
     ///
     /// # Errors
     /// Only storage failures; when no conversation matches `previous`, nothing changes.
@@ -533,7 +579,8 @@ pub trait ConversationRepository: Send + Sync + 'static {
         change: &IdentityChange,
     ) -> Result<(), StoreError>;
 
-    /// Conversations whose window is open at `now`, soonest expiry first, after the cursor.
+    /// Conversations whose window is open at `now`, with any of the tenant's numbers, soonest
+    /// expiry first, after the cursor.
     ///
     /// # Errors
     /// Only storage failures.
@@ -774,17 +821,17 @@ pub trait TemplateRepository: Send + Sync + 'static {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ConnectionDirectory: Send + Sync + 'static {
-    /// Tenants with a connection, in id order after the cursor.
+    /// Every connected number with its tenant, in phone number id order after the cursor.
     ///
     /// # Errors
     /// Only storage failures.
-    async fn connected_tenants(
+    async fn connected_numbers(
         &self,
-        after: Option<TenantId>,
+        after: Option<PhoneNumberId>,
         limit: u32,
-    ) -> Result<Vec<TenantId>, StoreError>;
+    ) -> Result<Vec<(TenantId, PhoneNumberId)>, StoreError>;
 
-    /// The tenant whose connection uses this WABA (how account webhooks find their tenant).
+    /// The tenant whose numbers belong to this WABA (how account webhooks find their tenant).
     /// Not tenant-scoped by nature.
     ///
     /// # Errors

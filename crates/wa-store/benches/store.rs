@@ -17,7 +17,7 @@ use tokio::runtime::Runtime;
 use wa_domain::{
     content::{OutboundContent, Text},
     customer::CustomerIdentity,
-    ids::{MessageId, PhoneNumber, Recipient, TenantId, WaMessageId},
+    ids::{MessageId, PhoneNumber, PhoneNumberId, Recipient, TenantId, WaMessageId},
     inbound::{InboundContent, InboundMessage},
     message::{NewOutbound, OutboundMessage, StatusUpdate},
     ports::{MessageRepository, TenantRepository},
@@ -73,6 +73,11 @@ async fn databases() -> (Vec<BenchDb>, std::path::PathBuf) {
     (dbs, file)
 }
 
+/// The business number the benchmarks send from and receive at.
+fn number() -> PhoneNumberId {
+    PhoneNumberId::parse("106540352242922").unwrap()
+}
+
 fn phone(n: usize) -> PhoneNumber {
     PhoneNumber::parse(format!("4916{:08}", n % 1000)).unwrap()
 }
@@ -90,6 +95,7 @@ async fn accepted_messages(db: &BenchDb, count: u64) -> Vec<WaMessageId> {
         let message = NewOutbound {
             id: MessageId::generate(),
             tenant_id: db.tenant,
+            from: number(),
             message: OutboundMessage {
                 recipient: Recipient::Phone(phone(n as usize)),
                 content: OutboundContent::Text(Text::new("hello", false).unwrap()),
@@ -203,7 +209,9 @@ fn bench(c: &mut Criterion) {
                     let messages = inbound_batch(iters);
                     let start = Instant::now();
                     for (id, message) in &messages {
-                        repo.insert_inbound(db.tenant, *id, message).await.unwrap();
+                        repo.insert_inbound(db.tenant, &number(), *id, message)
+                            .await
+                            .unwrap();
                     }
                     start.elapsed()
                 }
@@ -217,7 +225,9 @@ fn bench(c: &mut Criterion) {
                     let messages = inbound_batch(iters * BATCH as u64);
                     let start = Instant::now();
                     for batch in messages.chunks(BATCH) {
-                        repo.insert_inbound_batch(db.tenant, batch).await.unwrap();
+                        repo.insert_inbound_batch(db.tenant, &number(), batch)
+                            .await
+                            .unwrap();
                     }
                     start.elapsed()
                 }

@@ -1,26 +1,30 @@
-//! `wa connections` and `wa templates`: each connection's health (why it is unhealthy, since
-//! when) and a tenant's synced templates.
+//! `wa connections` and `wa templates`: each connected number's health (why it is unhealthy,
+//! since when; a tenant may have several numbers) and a tenant's synced templates.
 
 use anyhow::Result;
 use wa_domain::usecase::templates::list_templates;
 
 use crate::{compose, config::Config};
 
-/// Prints every connection with its health, reason and since-when.
+/// Prints every connected number, tenant by tenant, with its health, reason and since-when; a
+/// tenant's default number is marked `*`.
 pub(super) async fn connections(config: Config) -> Result<()> {
     let adapters = compose::Adapters::build(&config).await?;
     let ports = &adapters.ports;
     println!(
-        "{:<38} {:<18} {:<12} {:<7} {:<8} {:<10} {:<27} reason",
-        "tenant", "phone_number_id", "health", "quality", "mps", "limit", "since"
+        "{:<38} {:<18} {:<18} {:<1} {:<12} {:<7} {:<8} {:<10} {:<27} reason",
+        "tenant", "phone_number_id", "display", "*", "health", "quality", "mps", "limit", "since"
     );
     let mut after = None;
     loop {
-        let page = ports.directory.connected_tenants(after, 500).await?;
+        let page = ports
+            .directory
+            .connected_numbers(after.clone(), 500)
+            .await?;
         let full = page.len() == 500;
-        after = page.last().copied();
-        for tenant in page {
-            let Some(connection) = ports.connections.get(tenant).await? else {
+        after = page.last().map(|(_, number)| number.clone());
+        for (tenant, number) in page {
+            let Some(connection) = ports.connections.get_number(tenant, &number).await? else {
                 continue;
             };
             let since = connection
@@ -28,9 +32,11 @@ pub(super) async fn connections(config: Config) -> Result<()> {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
             println!(
-                "{:<38} {:<18} {:<12} {:<7} {:<8} {:<10} {:<27} {}",
+                "{:<38} {:<18} {:<18} {:<1} {:<12} {:<7} {:<8} {:<10} {:<27} {}",
                 tenant,
                 connection.phone_number_id,
+                connection.display_phone_number,
+                if connection.is_default { "*" } else { "" },
                 connection.health.as_str(),
                 connection.quality_rating.as_deref().unwrap_or("-"),
                 connection.throughput_mps,

@@ -1,4 +1,7 @@
-//! `/v1/tenants/{id}/connection`: store, verify and read a tenant's WhatsApp connection.
+//! `/v1/tenants/{id}/connection`: store, verify and read a tenant's default WhatsApp number.
+//!
+//! A tenant may have several numbers (`/v1/tenants/{id}/numbers`); these routes are the default
+//! number's, so a one-number tenant never needs the others.
 
 use axum::{
     Json,
@@ -21,8 +24,10 @@ use crate::{
     state::AppState,
 };
 
-/// Stores the connection and the access token (encrypted in the vault, never returned), then
-/// verifies them against Meta. The answer's `health` says how that went.
+/// Stores the tenant's default number and the access token (encrypted in the vault, never
+/// returned), then verifies them against Meta. The answer's `health` says how that went. A number
+/// the tenant did not have becomes its default; the previous default stays connected as an
+/// ordinary number (remove it with `DELETE …/numbers/{phone_number_id}`).
 #[utoipa::path(put, path = "/v1/tenants/{tenant_id}/connection", request_body = ConnectBody,
     responses((status = 200, body = ConnectionView), (status = 400, body = crate::http::error::ErrorBody),
         (status = 404, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody)),
@@ -51,6 +56,7 @@ pub async fn put(
         details,
         access_token: SecretString::from(body.access_token),
         token_expires_at: None,
+        make_default: true,
     };
     let connection = connect_tenant(&state.ports, tenant_id, request).await?;
     tracing::info!(tenant.id = %tenant_id, health = connection.health.as_str(), "connection stored");
@@ -59,7 +65,7 @@ pub async fn put(
     Ok(Json(connection.into()))
 }
 
-/// The connection and its health.
+/// The tenant's default number and its health.
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/connection",
     responses((status = 200, body = ConnectionView), (status = 404, body = crate::http::error::ErrorBody)),
     security(("admin" = []), ("tenant_key" = [])), tag = "connection")]
@@ -79,7 +85,7 @@ pub async fn get(
     Ok(Json(connection.into()))
 }
 
-/// Verifies the stored connection against Meta now.
+/// Verifies the tenant's default number against Meta now.
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/connection/verify",
     responses((status = 200, body = ConnectionView), (status = 404, body = crate::http::error::ErrorBody)),
     security(("admin" = []), ("tenant_key" = [])), tag = "connection")]
@@ -90,7 +96,13 @@ pub async fn verify(
 ) -> Result<Json<ConnectionView>, ApiError> {
     let tenant_id = TenantId::from_uuid(tenant_id);
     caller.require_tenant(tenant_id)?;
-    let connection = verify_connection(&state.ports, tenant_id).await?;
+    let default = state
+        .ports
+        .connections
+        .get(tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("connection"))?;
+    let connection = verify_connection(&state.ports, tenant_id, &default.phone_number_id).await?;
     state.delivery.wake();
     Ok(Json(connection.into()))
 }

@@ -95,6 +95,8 @@ pub struct ConnectionView {
     pub waba_id: String,
     /// The business number's id.
     pub phone_number_id: String,
+    /// Whether sends that name no `from` go from this number (one per tenant).
+    pub is_default: bool,
     /// The number as people read it.
     pub display_phone_number: String,
     /// The business name.
@@ -122,6 +124,7 @@ impl From<Connection> for ConnectionView {
         Self {
             waba_id: c.waba_id.to_string(),
             phone_number_id: c.phone_number_id.to_string(),
+            is_default: c.is_default,
             display_phone_number: c.display_phone_number,
             business_name: c.business_name,
             health: c.health.as_str().to_owned(),
@@ -154,6 +157,11 @@ pub struct SendBody {
     pub content: serde_json::Value,
     /// The wamid of a message to quote.
     pub reply_to: Option<String>,
+    /// The business number to send from: its `phone_number_id` or its display number (digits
+    /// are compared, so `+1 555-010-0002` and `15550100002` are the same). Without it, the
+    /// tenant's default number. Another tenant's number is refused with 422 `unknown_number`,
+    /// a number that cannot send with 409 `connection_not_active`.
+    pub from: Option<String>,
 }
 
 /// The customer of a message or conversation.
@@ -225,6 +233,8 @@ pub struct MessageView {
     pub status: String,
     /// Meta's id, once known.
     pub wamid: Option<String>,
+    /// The tenant's business number it was sent from (outbound) or reached (inbound).
+    pub phone_number_id: String,
     /// The customer.
     pub customer: CustomerView,
     /// The content.
@@ -267,6 +277,7 @@ impl From<StoredMessage> for MessageView {
             kind: m.body.kind().as_str().to_owned(),
             status: status_name(m.lifecycle.status),
             wamid: m.wamid.map(String::from),
+            phone_number_id: m.phone_number_id.to_string(),
             customer: CustomerView {
                 phone: m.customer.phone().map(ToString::to_string),
                 user_id: m.customer.bsuid().map(ToString::to_string),
@@ -317,6 +328,8 @@ pub struct MessageList {
 /// A customer's customer-service window.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WindowView {
+    /// The tenant's business number: Meta keeps a window per number and customer.
+    pub phone_number_id: String,
     /// The customer.
     pub customer: CustomerView,
     /// Whether free-form messages may be sent now.
@@ -332,10 +345,12 @@ pub struct WindowView {
 impl WindowView {
     /// From a read window.
     pub fn from_state(
+        number: &wa_domain::ids::PhoneNumberId,
         customer: &wa_domain::customer::CustomerIdentity,
         state: WindowState,
     ) -> Self {
         Self {
+            phone_number_id: number.to_string(),
             customer: CustomerView {
                 phone: customer.phone().map(ToString::to_string),
                 user_id: customer.bsuid().map(ToString::to_string),
@@ -350,6 +365,7 @@ impl WindowView {
     pub fn from_conversation(conversation: &Conversation, now: OffsetDateTime) -> Self {
         let window = conversation.window;
         Self {
+            phone_number_id: conversation.phone_number_id.to_string(),
             customer: CustomerView {
                 phone: conversation.customer.phone().map(ToString::to_string),
                 user_id: conversation.customer.bsuid().map(ToString::to_string),

@@ -202,6 +202,11 @@ impl From<SendError> for ApiError {
                 "connection_not_active",
                 "the tenant has no WhatsApp connection",
             ),
+            SendError::UnknownNumber(from) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_number",
+                format!("`{from}` is not a WhatsApp number of this tenant"),
+            ),
             SendError::ConnectionNotActive(health) => Self::conflict(
                 "connection_not_active",
                 format!(

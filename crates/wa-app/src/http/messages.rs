@@ -66,7 +66,7 @@ pub async fn send(
         content,
         reply_to,
     };
-    let enqueued = enqueue(&state.ports, tenant_id, message, key).await?;
+    let enqueued = enqueue(&state.ports, tenant_id, message, body.from.as_deref(), key).await?;
     let status = if enqueued.replayed {
         StatusCode::OK
     } else {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod event_stream;
 pub mod health;
 pub mod messages;
+pub mod numbers;
 pub mod openapi;
 pub mod signup;
 pub mod signup_page;
@@ -51,6 +52,18 @@ pub fn api_router(state: AppState) -> Router {
         .route(
             "/v1/tenants/{tenant_id}/connection/verify",
             post(connection::verify),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/numbers",
+            get(numbers::list).post(numbers::add),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/numbers/{phone_number_id}",
+            axum::routing::put(numbers::update).delete(numbers::remove),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/numbers/{phone_number_id}/default",
+            post(numbers::set_default),
         )
         .route(
             "/v1/tenants/{tenant_id}/signup",

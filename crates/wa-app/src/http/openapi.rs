@@ -7,8 +7,8 @@ use utoipa::{
 };
 
 use crate::http::{
-    connection, conversations, dto, error, event_stream, messages, signup, signup_page, templates,
-    tenants,
+    connection, conversations, dto, error, event_stream, messages, numbers, signup, signup_page,
+    templates, tenants,
 };
 
 /// The document.
@@ -18,6 +18,7 @@ use crate::http::{
     paths(
         tenants::create, tenants::list, tenants::get, tenants::disable, tenants::enable, tenants::create_api_key,
         connection::put, connection::get, connection::verify,
+        numbers::list, numbers::add, numbers::update, numbers::set_default, numbers::remove,
         messages::send, messages::get, messages::list,
         conversations::window, conversations::list_open,
         signup::run, signup_page::progress, signup::page_link, templates::list, templates::sync, templates::create, templates::edit,
@@ -28,7 +29,7 @@ use crate::http::{
     ),
     components(schemas(
         dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
-        dto::ConnectBody, dto::ConnectionView, dto::SendBody, dto::MessageView, dto::MessageList,
+        dto::ConnectBody, dto::ConnectionView, numbers::NumberBody, numbers::NumberList, dto::SendBody, dto::MessageView, dto::MessageList,
         dto::CustomerView, dto::FailureView, dto::TimestampsView, dto::PricingView, dto::WindowView, dto::WindowList,
         crate::events::api::CreateEndpoint, crate::events::api::EndpointView, crate::events::api::CreatedEndpoint,
         crate::events::api::EndpointList, crate::events::api::RotatedSecret, crate::events::api::DeadLetterView,

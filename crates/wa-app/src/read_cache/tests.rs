@@ -105,17 +105,43 @@ async fn a_health_change_drops_the_connection_and_the_routes() {
         .expect_resolve_tenant()
         .times(2)
         .returning(move |_| Ok(Some(id)));
-    inner.expect_set_health().returning(|_, _, _, _, _| Ok(()));
+    inner
+        .expect_set_health()
+        .returning(|_, _, _, _, _, _| Ok(()));
+    // One number's row, read once before and once after its health changes.
+    inner
+        .expect_get_number()
+        .times(2)
+        .returning(move |tenant, number| {
+            Ok(Some(wa_domain::connection::Connection {
+                tenant_id: tenant,
+                is_default: true,
+                waba_id: wa_domain::ids::WabaId::parse("102290129340398").unwrap(),
+                phone_number_id: number.clone(),
+                display_phone_number: "+1 555 0100".to_owned(),
+                business_name: "Acme".to_owned(),
+                health: ConnectionHealth::Active,
+                health_reason: None,
+                health_changed_at: datetime!(2026-12-01 09:00 UTC),
+                verified_at: None,
+                throughput_mps: 80,
+                quality_rating: None,
+                messaging_limit: None,
+            }))
+        });
     let cached = CachedConnections::new(Arc::new(inner));
     // A missing connection is read every time.
     assert!(cached.get(id).await.unwrap().is_none());
     assert!(cached.get(id).await.unwrap().is_none());
-    // A route is kept until a connection changes.
+    // A route and a found number are kept until a connection changes.
     assert_eq!(cached.resolve_tenant(&number).await.unwrap(), Some(id));
     assert_eq!(cached.resolve_tenant(&number).await.unwrap(), Some(id));
+    assert!(cached.get_number(id, &number).await.unwrap().is_some());
+    assert!(cached.get_number(id, &number).await.unwrap().is_some());
     cached
         .set_health(
             id,
+            &number,
             ConnectionHealth::Invalid,
             None,
             datetime!(2026-12-01 10:00 UTC),
@@ -124,6 +150,7 @@ async fn a_health_change_drops_the_connection_and_the_routes() {
         .await
         .unwrap();
     assert_eq!(cached.resolve_tenant(&number).await.unwrap(), Some(id));
+    assert!(cached.get_number(id, &number).await.unwrap().is_some());
 }
 
 #[tokio::test]

@@ -1,10 +1,13 @@
 //! Meta's account webhooks, applied: template status changes, account updates and number
 //! quality updates, routed to their tenant by the WABA id (`entry[].id`).
 //!
+//! An account update concerns every number of the tenant in that WABA; a quality update, the
+//! number it names by its display form (or, naming none of them, every number of the WABA).
 //! A webhook for a WABA no tenant uses is logged and dropped. A failing re-verification (Meta
 //! unreachable) is logged: the periodic health check will run it again.
 
 use wa_domain::{
+    connection::names_number,
     ports::StoreError,
     template_catalog::TemplateStatusChange,
     usecase::{
@@ -53,19 +56,54 @@ pub async fn apply(ports: &Ports, events: &[AccountEvent]) -> Result<(), StoreEr
                 Ok(())
             }
             AccountEventKind::AccountUpdate { event: update, .. } => {
-                apply_account_update(ports, tenant, update.as_deref())
+                apply_account_update(ports, tenant, waba_id, update.as_deref())
                     .await
-                    .map(|connection| {
-                        tracing::info!(tenant.id = %tenant, event = ?update, health = connection.health.as_str(),
-                            "account update applied");
+                    .map(|numbers| {
+                        for connection in numbers {
+                            tracing::info!(tenant.id = %tenant, event = ?update,
+                                phone_number.id = %connection.phone_number_id.as_str(),
+                                health = connection.health.as_str(), "account update applied");
+                        }
                     })
             }
-            AccountEventKind::QualityUpdate { event: update, .. } => {
-                apply_quality_update(ports, tenant).await.map(|connection| {
-                    tracing::info!(tenant.id = %tenant, event = ?update, health = connection.health.as_str(),
-                        quality = ?connection.quality_rating, throughput = connection.throughput_mps,
-                        "quality update applied");
-                })
+            AccountEventKind::QualityUpdate {
+                event: update,
+                display_phone_number,
+                ..
+            } => {
+                // The webhook names the number by its display form; without it (or when it
+                // matches none), every number of the WABA is re-read.
+                let numbers: Vec<_> = ports
+                    .connections
+                    .list(tenant)
+                    .await?
+                    .into_iter()
+                    .filter(|connection| &connection.waba_id == waba_id)
+                    .collect();
+                let named: Vec<_> = numbers
+                    .iter()
+                    .filter(|connection| {
+                        display_phone_number
+                            .as_deref()
+                            .is_some_and(|display| names_number(connection, display))
+                    })
+                    .cloned()
+                    .collect();
+                let targets = if named.is_empty() { numbers } else { named };
+                let mut outcome = Ok(());
+                for target in targets {
+                    match apply_quality_update(ports, tenant, &target.phone_number_id).await {
+                        Ok(connection) => {
+                            tracing::info!(tenant.id = %tenant, event = ?update,
+                                phone_number.id = %connection.phone_number_id.as_str(),
+                                health = connection.health.as_str(),
+                                quality = ?connection.quality_rating,
+                                throughput = connection.throughput_mps, "quality update applied");
+                        }
+                        Err(error) => outcome = Err(error),
+                    }
+                }
+                outcome
             }
             _ => Ok(()),
         };

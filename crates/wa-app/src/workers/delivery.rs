@@ -3,11 +3,13 @@
 //! Every accepted message is a `pending` row in the database; nothing about the queue lives only
 //! in memory. The dispatcher claims due messages in rounds (a lease per message, fair across
 //! tenants, `SKIP LOCKED` on PostgreSQL, see `wa-store`'s outbox) and hands each to the lane of
-//! its tenant's number. A lane paces its number at the number's throughput (a GCRA limiter,
+//! the business number it goes from (a tenant with several numbers has a lane for each, since
+//! each number is its own budget at Meta). A lane paces its number at the number's throughput (a GCRA limiter,
 //! `governor`) and each customer at Meta's pair rate (one message per 6 s, bursts of 45); a
 //! message whose customer must wait goes back to the outbox due at that time instead of holding
 //! a slot. A lane holds only a few messages at once and a full lane is left out of the next
-//! claim, so one tenant's burst cannot take the slots other tenants need.
+//! claim (with the rest of its tenant), so one tenant's burst cannot take the slots other tenants
+//! need.
 //!
 //! Outcomes: accepted (the message leaves the outbox), failed (recorded by the use case),
 //! a temporary failure (back to the outbox at the time [`RetryPolicy`] gives, or failed once
@@ -38,7 +40,7 @@ use governor::{
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
-    ids::TenantId,
+    ids::{PhoneNumberId, TenantId},
     ports::{ClaimRequest, ClaimedMessage, Outbox, PacerId},
     retry::{Failed, RetryDecision, RetryPolicy},
     usecase::{
@@ -128,14 +130,14 @@ struct Dispatcher {
     outbox: Arc<dyn Outbox>,
     settings: Arc<DeliverySettings>,
     permits: Arc<Semaphore>,
-    lanes: HashMap<TenantId, Lane>,
+    lanes: HashMap<(TenantId, PhoneNumberId), Lane>,
     events: EventFeed,
     cancel: CancellationToken,
     /// This process's id in the numbers' pacing leases.
     owner: PacerId,
 }
 
-/// One tenant's number: its queue, its pacing, its task.
+/// One business number of a tenant: its queue, its pacing, its task.
 struct Lane {
     sender: mpsc::UnboundedSender<(ClaimedMessage, OwnedSemaphorePermit)>,
     held: Arc<AtomicUsize>,
@@ -195,7 +197,7 @@ impl Dispatcher {
             .lanes
             .iter()
             .filter(|(_, lane)| lane.held.load(Ordering::Relaxed) >= per_tenant as usize)
-            .map(|(tenant, _)| *tenant)
+            .map(|((tenant, _), _)| *tenant)
             .collect();
         let now = self.ports.clock.now();
         let request = ClaimRequest {
@@ -243,16 +245,17 @@ impl Dispatcher {
 
     fn lane(&mut self, message: &ClaimedMessage) -> &Lane {
         let throughput = message.throughput_mps.max(1);
+        let key = (message.tenant_id, message.phone_number_id.clone());
         let stale = self
             .lanes
-            .get(&message.tenant_id)
+            .get(&key)
             .is_some_and(|lane| lane.throughput != throughput || lane.task.is_finished());
         if stale {
             // The number's throughput changed (Meta upgraded it): a new lane paces at the new
             // rate; the old one finishes what it holds.
-            self.lanes.remove(&message.tenant_id);
+            self.lanes.remove(&key);
         }
-        self.lanes.entry(message.tenant_id).or_insert_with(|| {
+        self.lanes.entry(key).or_insert_with(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
             let held = Arc::new(AtomicUsize::new(0));
             let pacing = Pacing::new(throughput, &self.settings);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
     connection::ConnectionHealth,
-    ids::TenantId,
+    ids::{PhoneNumberId, TenantId},
     ports::StoreError,
     usecase::{Ports, connect::verify_connection, templates::sync_templates},
 };
@@ -68,12 +68,12 @@ pub async fn run_round(
     spread: Duration,
     cancel: &CancellationToken,
 ) -> Result<RoundReport, StoreError> {
-    let tenants = all_connected(ports).await?;
+    let numbers = all_connected(ports).await?;
     let gap = spread
-        .checked_div(u32::try_from(tenants.len()).unwrap_or(u32::MAX).max(1))
+        .checked_div(u32::try_from(numbers.len()).unwrap_or(u32::MAX).max(1))
         .unwrap_or_default();
     let mut report = RoundReport::default();
-    for (index, tenant) in tenants.into_iter().enumerate() {
+    for (index, (tenant, number)) in numbers.into_iter().enumerate() {
         if index > 0 && !gap.is_zero() {
             tokio::select! {
                 () = cancel.cancelled() => break,
@@ -81,7 +81,7 @@ pub async fn run_round(
             }
         }
         report.checked += 1;
-        match check_tenant(ports, tenant).await {
+        match check_number(ports, tenant, &number).await {
             Ok((health, synced)) => {
                 report.active += usize::from(health == ConnectionHealth::Active);
                 report.templates_synced += usize::from(synced);
@@ -94,29 +94,30 @@ pub async fn run_round(
     Ok(report)
 }
 
-async fn all_connected(ports: &Ports) -> Result<Vec<TenantId>, StoreError> {
-    let mut tenants = Vec::new();
+async fn all_connected(ports: &Ports) -> Result<Vec<(TenantId, PhoneNumberId)>, StoreError> {
+    let mut numbers = Vec::new();
     let mut after = None;
     loop {
-        let page = ports.directory.connected_tenants(after, PAGE).await?;
+        let page = ports.directory.connected_numbers(after, PAGE).await?;
         let full = page.len() == PAGE as usize;
-        after = page.last().copied();
-        tenants.extend(page);
+        after = page.last().map(|(_, number)| number.clone());
+        numbers.extend(page);
         if !full {
-            return Ok(tenants);
+            return Ok(numbers);
         }
     }
 }
 
-/// Verifies one connection, then syncs its templates when it is active.
+/// Verifies one number, then syncs the tenant's templates when it is active.
 ///
 /// # Errors
 /// Store and vault failures of the verification.
-pub async fn check_tenant(
+pub async fn check_number(
     ports: &Ports,
     tenant: TenantId,
+    number: &PhoneNumberId,
 ) -> Result<(ConnectionHealth, bool), wa_domain::usecase::connect::ConnectError> {
-    let connection = verify_connection(ports, tenant).await?;
+    let connection = verify_connection(ports, tenant, number).await?;
     if connection.health != ConnectionHealth::Active {
         tracing::warn!(tenant.id = %tenant, health = connection.health.as_str(),
             reason = ?connection.health_reason, "connection is not active");

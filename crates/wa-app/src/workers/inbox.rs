@@ -122,7 +122,8 @@ pub async fn run_once(
     Ok(items.len())
 }
 
-/// A batch's inbound messages and statuses, merged per tenant in body order.
+/// A batch's inbound messages and statuses, merged per tenant and business number in body order
+/// (a customer's messages open the window of the number they reached).
 #[derive(Default)]
 struct TenantWork {
     groups: Vec<TenantGroup>,
@@ -132,6 +133,7 @@ struct TenantWork {
 
 struct TenantGroup {
     tenant: TenantId,
+    number: PhoneNumberId,
     messages: Vec<InboundMessage>,
     updates: Vec<StatusUpdate>,
     /// The bodies that carried some of this work.
@@ -139,12 +141,17 @@ struct TenantGroup {
 }
 
 impl TenantWork {
-    fn group(&mut self, tenant: TenantId, body: i64) -> &mut TenantGroup {
-        let index = match self.groups.iter().position(|g| g.tenant == tenant) {
+    fn group(&mut self, tenant: TenantId, number: &PhoneNumberId, body: i64) -> &mut TenantGroup {
+        let index = match self
+            .groups
+            .iter()
+            .position(|g| g.tenant == tenant && &g.number == number)
+        {
             Some(index) => index,
             None => {
                 self.groups.push(TenantGroup {
                     tenant,
+                    number: number.clone(),
                     messages: Vec::new(),
                     updates: Vec::new(),
                     bodies: Vec::new(),
@@ -194,7 +201,7 @@ async fn gather(ports: &Ports, item: &InboxItem, work: &mut TenantWork) -> Resul
             tracing::warn!(tenant.id = %tenant, error.code = ?error.failure.code, error.title = %error.failure.title,
                 "Meta reported an error for the number");
         }
-        let group = work.group(tenant, item.id);
+        let group = work.group(tenant, &number.phone_number_id, item.id);
         group
             .messages
             .extend(number.messages.iter().map(|event| event.message.clone()));
@@ -209,7 +216,7 @@ async fn gather(ports: &Ports, item: &InboxItem, work: &mut TenantWork) -> Resul
 /// One tenant's share of the batch: inbound messages first, then statuses.
 async fn apply(ports: &Ports, group: &TenantGroup) -> Result<(), StoreError> {
     let tenant = group.tenant;
-    let inbound = record_inbound(ports, tenant, &group.messages).await?;
+    let inbound = record_inbound(ports, tenant, &group.number, &group.messages).await?;
     let statuses = apply_status_updates(ports, tenant, &group.updates).await?;
     for late in &statuses.after_failure {
         tracing::warn!(tenant.id = %tenant, message.wamid = %late.wamid, status = late.status.as_str(),

@@ -9,6 +9,7 @@ mod event_log;
 mod event_webhooks;
 mod in_doubt;
 mod message_types;
+mod numbers;
 mod onboarding;
 mod secrets;
 mod signup_page;

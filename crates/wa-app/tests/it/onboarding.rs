@@ -262,7 +262,8 @@ async fn lost_session_and_second_signup(backend: Backend) {
         body["connection"]["phone_number_id"],
         first.phone_number_id.as_str()
     );
-    // A second signup (a new code, another number) replaces the connection.
+    // A second signup (a new code, another number) adds the number; the first stays the
+    // default.
     let second = app.sim.control().create_signup(SignupRequest::default());
     let (status, body) = post_signup(
         &app,
@@ -272,25 +273,31 @@ async fn lost_session_and_second_signup(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["connection"]["phone_number_id"],
+        second.phone_number_id.as_str()
+    );
+    assert_eq!(body["connection"]["waba_id"], second.waba_id.as_str());
+    assert_eq!(body["connection"]["health"], "active");
+    assert_eq!(body["connection"]["is_default"], false);
     let connection = connection(&app, &tenant, &key).await;
     assert_eq!(
         connection["phone_number_id"],
-        second.phone_number_id.as_str()
+        first.phone_number_id.as_str()
     );
-    assert_eq!(connection["waba_id"], second.waba_id.as_str());
-    assert_eq!(connection["health"], "active");
-    assert_eq!(app.count_rows("whatsapp_connections").await, 1);
+    assert_eq!(connection["is_default"], true);
+    assert_eq!(app.count_rows("whatsapp_connections").await, 2);
     assert_eq!(app.count_rows("signup_attempts").await, 1);
     app.shutdown().await;
 }
 
 #[tokio::test]
-async fn lost_session_info_is_discovered_and_a_second_signup_replaces_on_sqlite() {
+async fn lost_session_info_is_discovered_and_a_second_signup_adds_on_sqlite() {
     lost_session_and_second_signup(Backend::Sqlite).await;
 }
 
 #[tokio::test]
-async fn lost_session_info_is_discovered_and_a_second_signup_replaces_on_postgres() {
+async fn lost_session_info_is_discovered_and_a_second_signup_adds_on_postgres() {
     lost_session_and_second_signup(Backend::Postgres).await;
 }
 

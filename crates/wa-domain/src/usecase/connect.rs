@@ -1,6 +1,7 @@
-//! Connecting a tenant to WhatsApp, and checking that a connection still works.
+//! Connecting a tenant's business number to WhatsApp, and checking that a number still works.
 //!
-//! Connecting stores the ids and display data on the connection row, the token in the vault, and
+//! A tenant may connect several numbers; each is a connection row. Connecting stores the ids and
+//! display data on the number's row, the token in the vault, and
 //! then verifies both against Meta by reading the number's details. Health follows the outcome:
 //! `active` when Meta answered, `invalid` when Meta rejected the credentials, `disconnected` when
 //! the number is unusable (wrong id, not registered on the Cloud API), and `pending` when Meta
@@ -13,7 +14,7 @@ use crate::{
     credential::{CredentialKind, SecretString},
     error_class::ErrorClass,
     graph::Sender,
-    ids::TenantId,
+    ids::{PhoneNumberId, TenantId},
     ports::{StoreError, VaultError},
 };
 
@@ -28,8 +29,8 @@ pub enum ConnectError {
     /// The tenant is disabled.
     #[error("tenant is disabled")]
     TenantDisabled,
-    /// The tenant has no connection to verify.
-    #[error("tenant has no WhatsApp connection")]
+    /// The tenant has no connection (or not this number) to verify.
+    #[error("tenant has no such WhatsApp connection")]
     NotConnected,
     /// The vault failed.
     #[error(transparent)]
@@ -47,9 +48,12 @@ pub struct ConnectRequest {
     pub access_token: SecretString,
     /// When Meta said the token expires, if it does.
     pub token_expires_at: Option<OffsetDateTime>,
+    /// Whether the number becomes the tenant's default (its first number always does).
+    pub make_default: bool,
 }
 
-/// Stores a tenant's connection and token (replacing earlier ones), then verifies them.
+/// Adds a number to the tenant (or updates it, when the tenant has it already) and stores the
+/// token (one per tenant, replacing the earlier one), then verifies them.
 ///
 /// # Errors
 /// [`ConnectError::TenantNotFound`], [`ConnectError::TenantDisabled`], or store/vault failures.
@@ -79,6 +83,7 @@ pub async fn connect_tenant(
     let details = request.details;
     let connection = Connection {
         tenant_id,
+        is_default: request.make_default,
         waba_id: details.waba_id,
         phone_number_id: details.phone_number_id,
         display_phone_number: details.display_phone_number,
@@ -92,20 +97,21 @@ pub async fn connect_tenant(
         messaging_limit: None,
     };
     ports.connections.upsert(&connection).await?;
-    verify_connection(ports, tenant_id).await
+    verify_connection(ports, tenant_id, &connection.phone_number_id).await
 }
 
-/// Verifies a tenant's connection against Meta and records its health.
+/// Verifies one of a tenant's numbers against Meta and records its health.
 ///
 /// # Errors
 /// [`ConnectError::NotConnected`], or store/vault failures.
 pub async fn verify_connection(
     ports: &Ports,
     tenant_id: TenantId,
+    number: &PhoneNumberId,
 ) -> Result<Connection, ConnectError> {
     let connection = ports
         .connections
-        .get(tenant_id)
+        .get_number(tenant_id, number)
         .await?
         .ok_or(ConnectError::NotConnected)?;
     let now = ports.clock.now();
@@ -137,7 +143,7 @@ pub async fn verify_connection(
         Ok(info) => {
             ports
                 .connections
-                .update_number_info(tenant_id, &info)
+                .update_number_info(tenant_id, number, &info)
                 .await?;
             ports
                 .vault
@@ -225,13 +231,14 @@ async fn set_health(
     now: OffsetDateTime,
 ) -> Result<Connection, ConnectError> {
     let tenant_id = connection.tenant_id;
+    let number = connection.phone_number_id.clone();
     ports
         .connections
-        .set_health(tenant_id, health, reason, now, verified_at)
+        .set_health(tenant_id, &number, health, reason, now, verified_at)
         .await?;
     Ok(ports
         .connections
-        .get(tenant_id)
+        .get_number(tenant_id, &number)
         .await?
         .unwrap_or(connection))
 }

@@ -9,7 +9,7 @@
 
 use crate::{
     connection::{Connection, ConnectionHealth},
-    ids::TenantId,
+    ids::{PhoneNumberId, TenantId, WabaId},
 };
 
 use super::{
@@ -26,37 +26,58 @@ const BLOCKING_ACCOUNT_EVENTS: &[&str] = &[
     "ACCOUNT_DELETED",
 ];
 
-/// Applies an `account_update` webhook: a blocking event marks the connection `disconnected`,
-/// any other re-verifies it.
+/// Applies an `account_update` webhook of a WABA: a blocking event marks each of the tenant's
+/// numbers in that WABA `disconnected`, any other re-verifies them. Returns the numbers as
+/// stored afterwards.
 ///
 /// # Errors
-/// [`ConnectError::NotConnected`], or store/vault failures.
+/// [`ConnectError::NotConnected`] when the tenant has no number in the WABA, or store/vault
+/// failures.
 pub async fn apply_account_update(
     ports: &Ports,
     tenant_id: TenantId,
+    waba_id: &WabaId,
     event: Option<&str>,
-) -> Result<Connection, ConnectError> {
-    match event {
-        Some(event) if BLOCKING_ACCOUNT_EVENTS.contains(&event) => {
-            let now = ports.clock.now();
-            ports
-                .connections
-                .set_health(
-                    tenant_id,
-                    ConnectionHealth::Disconnected,
-                    Some(format!("Meta reported {event} for the account")),
-                    now,
-                    None,
-                )
-                .await?;
-            ports
-                .connections
-                .get(tenant_id)
-                .await?
-                .ok_or(ConnectError::NotConnected)
-        }
-        _ => verify_connection(ports, tenant_id).await,
+) -> Result<Vec<Connection>, ConnectError> {
+    let numbers: Vec<Connection> = ports
+        .connections
+        .list(tenant_id)
+        .await?
+        .into_iter()
+        .filter(|connection| &connection.waba_id == waba_id)
+        .collect();
+    if numbers.is_empty() {
+        return Err(ConnectError::NotConnected);
     }
+    let mut after = Vec::with_capacity(numbers.len());
+    for connection in numbers {
+        let number = connection.phone_number_id;
+        match event {
+            Some(event) if BLOCKING_ACCOUNT_EVENTS.contains(&event) => {
+                let now = ports.clock.now();
+                ports
+                    .connections
+                    .set_health(
+                        tenant_id,
+                        &number,
+                        ConnectionHealth::Disconnected,
+                        Some(format!("Meta reported {event} for the account")),
+                        now,
+                        None,
+                    )
+                    .await?;
+                after.push(
+                    ports
+                        .connections
+                        .get_number(tenant_id, &number)
+                        .await?
+                        .ok_or(ConnectError::NotConnected)?,
+                );
+            }
+            _ => after.push(verify_connection(ports, tenant_id, &number).await?),
+        }
+    }
+    Ok(after)
 }
 
 /// Applies a `phone_number_quality_update` webhook: re-reads the number (quality, throughput,
@@ -67,6 +88,7 @@ pub async fn apply_account_update(
 pub async fn apply_quality_update(
     ports: &Ports,
     tenant_id: TenantId,
+    number: &PhoneNumberId,
 ) -> Result<Connection, ConnectError> {
-    verify_connection(ports, tenant_id).await
+    verify_connection(ports, tenant_id, number).await
 }

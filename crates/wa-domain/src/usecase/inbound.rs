@@ -8,7 +8,7 @@
 use crate::{
     conversation::{CustomerActivity, IdentityChange},
     customer::CustomerIdentity,
-    ids::{MessageId, TenantId},
+    ids::{MessageId, PhoneNumberId, TenantId},
     inbound::{InboundContent, InboundMessage, SystemKind},
     ports::{InboundInsert, StoreError},
 };
@@ -26,14 +26,16 @@ pub struct InboundReport {
     pub identity_changes: usize,
 }
 
-/// Records a tenant's inbound messages: stores them (once), refreshes each customer's
-/// conversation and window, and applies identity changes.
+/// Records inbound messages received at one of a tenant's business numbers: stores them (once),
+/// refreshes each customer's conversation and window with that number, and applies identity
+/// changes.
 ///
 /// # Errors
 /// Store failures; what was stored stays stored and a retry completes the rest.
 pub async fn record_inbound(
     ports: &Ports,
     tenant_id: TenantId,
+    number: &PhoneNumberId,
     messages: &[InboundMessage],
 ) -> Result<InboundReport, StoreError> {
     let mut report = InboundReport::default();
@@ -46,7 +48,7 @@ pub async fn record_inbound(
         .collect();
     let outcomes = ports
         .messages
-        .insert_inbound_batch(tenant_id, &batch)
+        .insert_inbound_batch(tenant_id, number, &batch)
         .await?;
     for ((_, message), outcome) in batch.iter().zip(outcomes) {
         let inserted = match outcome {
@@ -68,7 +70,7 @@ pub async fn record_inbound(
         };
         ports
             .conversations
-            .record_activity(tenant_id, &activity)
+            .record_activity(tenant_id, number, &activity)
             .await?;
         if let Some(change) = identity_change(message) {
             ports

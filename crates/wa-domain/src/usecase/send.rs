@@ -1,7 +1,9 @@
 //! Sending a message, in two steps: accept it into the queue, then deliver it to Meta.
 //!
-//! [`enqueue`] runs on the API request: it checks everything that can be checked without Meta
-//! (content limits, tenant enabled, connection active, the window), honours the idempotency key,
+//! [`enqueue`] runs on the API request: it picks the business number the message goes from (the
+//! one the caller names, else the tenant's default), checks everything that can be checked
+//! without Meta (content limits, tenant enabled, that number active, that number's window with
+//! the customer), honours the idempotency key,
 //! and stores the message as `pending` before anything is sent. [`deliver`] runs later, in a
 //! worker (or right away for [`send_now`]): it checks the tenant, connection and window again,
 //! because time has passed, calls Meta with our message id as callback data, and records the
@@ -9,12 +11,12 @@
 //! the connection `invalid`; sending resumes when the credentials are replaced.
 
 use crate::{
-    connection::{Connection, ConnectionHealth},
+    connection::{Connection, ConnectionHealth, names_number},
     content::check_reply_context,
     credential::CredentialKind,
     error_class::ErrorClass,
     graph::{GraphError, Sender},
-    ids::{MessageId, TenantId, WaMessageId},
+    ids::{MessageId, PhoneNumberId, TenantId, WaMessageId},
     message::{MessageBody, MessageFailure, NewOutbound, OutboundMessage, StoredMessage},
     ports::{OutboundInsert, StoreError, VaultError},
     status::MessageStatus,
@@ -42,6 +44,9 @@ pub enum SendError {
     /// The tenant has no WhatsApp connection.
     #[error("tenant has no WhatsApp connection")]
     NotConnected,
+    /// `from` names no number of this tenant.
+    #[error("`{0}` is not a WhatsApp number of this tenant")]
+    UnknownNumber(String),
     /// The connection cannot send now.
     #[error("the WhatsApp connection is {} and cannot send", .0.as_str())]
     ConnectionNotActive(ConnectionHealth),
@@ -73,14 +78,18 @@ pub struct Enqueued {
 
 /// Accepts a message: validates, checks the rules, stores it as `pending`.
 ///
+/// `from` names the business number to send from (its phone number id or its display number);
+/// `None` is the tenant's default number.
+///
 /// # Errors
 /// [`SendError::Invalid`], [`SendError::TenantNotFound`], [`SendError::TenantDisabled`],
-/// [`SendError::NotConnected`], [`SendError::ConnectionNotActive`], [`SendError::WindowClosed`],
-/// or a store failure.
+/// [`SendError::NotConnected`], [`SendError::UnknownNumber`],
+/// [`SendError::ConnectionNotActive`], [`SendError::WindowClosed`], or a store failure.
 pub async fn enqueue(
     ports: &Ports,
     tenant_id: TenantId,
     message: OutboundMessage,
+    from: Option<&str>,
     idempotency_key: Option<String>,
 ) -> Result<Enqueued, SendError> {
     check_reply_context(&message.content, message.reply_to.as_ref())?;
@@ -98,10 +107,17 @@ pub async fn enqueue(
             });
         }
     }
-    require_sendable(ports, tenant_id).await?;
+    let connection = require_sendable(ports, tenant_id, from).await?;
     let now = ports.clock.now();
-    check_window(ports, tenant_id, &message, now).await?;
-    match super::templates::check_template_message(ports, tenant_id, &message.content).await {
+    check_window(ports, tenant_id, &connection.phone_number_id, &message, now).await?;
+    match super::templates::check_template_message(
+        ports,
+        tenant_id,
+        &connection.waba_id,
+        &message.content,
+    )
+    .await
+    {
         Ok(()) => {}
         Err(super::templates::TemplateCheckError::Mismatch(mismatch)) => {
             return Err(mismatch.into());
@@ -111,6 +127,7 @@ pub async fn enqueue(
     let new = NewOutbound {
         id: MessageId::generate(),
         tenant_id,
+        from: connection.phone_number_id,
         message,
         idempotency_key,
         created_at: now,
@@ -187,7 +204,8 @@ pub async fn deliver(
             status: stored.lifecycle.status,
         });
     };
-    let connection = match require_sendable(ports, tenant_id).await {
+    let connection = match require_number_sendable(ports, tenant_id, &stored.phone_number_id).await
+    {
         Ok(connection) => connection,
         Err(
             held @ (SendError::TenantDisabled
@@ -206,7 +224,9 @@ pub async fn deliver(
         reply_to: stored.reply_to.clone(),
     };
     let now = ports.clock.now();
-    if let Err(closed) = check_window(ports, tenant_id, &message, now).await {
+    if let Err(closed) =
+        check_window(ports, tenant_id, &connection.phone_number_id, &message, now).await
+    {
         let SendError::WindowClosed(closed) = closed else {
             return Err(closed);
         };
@@ -231,13 +251,13 @@ pub async fn deliver(
         Ok(token) => token,
         Err(VaultError::NotFound(_) | VaultError::Undecryptable(_)) => {
             let reason = "the access token is missing or cannot be decrypted".to_owned();
-            mark_invalid(ports, tenant_id, &reason).await?;
+            mark_invalid(ports, tenant_id, &connection.phone_number_id, &reason).await?;
             return Ok(Delivery::Held { reason });
         }
         Err(other) => return Err(other.into()),
     };
     let sender = Sender {
-        phone_number_id: connection.phone_number_id,
+        phone_number_id: connection.phone_number_id.clone(),
         token,
     };
     match ports.graph.send(&sender, &message, message_id).await {
@@ -249,13 +269,22 @@ pub async fn deliver(
                 .await?;
             ports
                 .conversations
-                .record_outbound(tenant_id, &stored.customer, at)
+                .record_outbound(tenant_id, &connection.phone_number_id, &stored.customer, at)
                 .await?;
             Ok(Delivery::Accepted {
                 wamid: receipt.wamid,
             })
         }
-        Err(error) => record_graph_failure(ports, tenant_id, message_id, &error).await,
+        Err(error) => {
+            record_graph_failure(
+                ports,
+                tenant_id,
+                &connection.phone_number_id,
+                message_id,
+                &error,
+            )
+            .await
+        }
     }
 }
 
@@ -267,9 +296,10 @@ pub async fn send_now(
     ports: &Ports,
     tenant_id: TenantId,
     message: OutboundMessage,
+    from: Option<&str>,
     idempotency_key: Option<String>,
 ) -> Result<(Enqueued, Delivery), SendError> {
-    let enqueued = enqueue(ports, tenant_id, message, idempotency_key).await?;
+    let enqueued = enqueue(ports, tenant_id, message, from, idempotency_key).await?;
     let delivery = deliver(ports, tenant_id, enqueued.message.id).await?;
     Ok((enqueued, delivery))
 }
@@ -277,6 +307,7 @@ pub async fn send_now(
 async fn record_graph_failure(
     ports: &Ports,
     tenant_id: TenantId,
+    number: &PhoneNumberId,
     message_id: MessageId,
     error: &GraphError,
 ) -> Result<Delivery, SendError> {
@@ -305,18 +336,24 @@ async fn record_graph_failure(
                 .messages
                 .record_attempt(tenant_id, message_id, Some(failure))
                 .await?;
-            mark_invalid(ports, tenant_id, &reason).await?;
+            mark_invalid(ports, tenant_id, number, &reason).await?;
             Ok(Delivery::Held { reason })
         }
     }
 }
 
-async fn mark_invalid(ports: &Ports, tenant_id: TenantId, reason: &str) -> Result<(), SendError> {
+async fn mark_invalid(
+    ports: &Ports,
+    tenant_id: TenantId,
+    number: &PhoneNumberId,
+    reason: &str,
+) -> Result<(), SendError> {
     let now = ports.clock.now();
     ports
         .connections
         .set_health(
             tenant_id,
+            number,
             ConnectionHealth::Invalid,
             Some(reason.to_owned()),
             now,
@@ -326,8 +363,8 @@ async fn mark_invalid(ports: &Ports, tenant_id: TenantId, reason: &str) -> Resul
     Ok(())
 }
 
-/// The tenant must exist and be enabled, and its connection must be active.
-async fn require_sendable(ports: &Ports, tenant_id: TenantId) -> Result<Connection, SendError> {
+/// The tenant must exist and be enabled.
+async fn require_enabled(ports: &Ports, tenant_id: TenantId) -> Result<(), SendError> {
     let tenant = ports
         .tenants
         .get(tenant_id)
@@ -336,20 +373,62 @@ async fn require_sendable(ports: &Ports, tenant_id: TenantId) -> Result<Connecti
     if !tenant.enabled {
         return Err(SendError::TenantDisabled);
     }
+    Ok(())
+}
+
+/// The number a send goes from: the one `from` names (by phone number id or display number),
+/// else the tenant's default. The tenant must be enabled and the number active.
+async fn require_sendable(
+    ports: &Ports,
+    tenant_id: TenantId,
+    from: Option<&str>,
+) -> Result<Connection, SendError> {
+    require_enabled(ports, tenant_id).await?;
+    let connection = match from {
+        None => ports
+            .connections
+            .get(tenant_id)
+            .await?
+            .ok_or(SendError::NotConnected)?,
+        Some(from) => ports
+            .connections
+            .list(tenant_id)
+            .await?
+            .into_iter()
+            .find(|connection| names_number(connection, from))
+            .ok_or_else(|| SendError::UnknownNumber(from.to_owned()))?,
+    };
+    require_active(connection)
+}
+
+/// A stored message's number, which must still be the tenant's and active (it may have been
+/// removed or disabled since the message was accepted).
+async fn require_number_sendable(
+    ports: &Ports,
+    tenant_id: TenantId,
+    number: &PhoneNumberId,
+) -> Result<Connection, SendError> {
+    require_enabled(ports, tenant_id).await?;
     let connection = ports
         .connections
-        .get(tenant_id)
+        .get_number(tenant_id, number)
         .await?
         .ok_or(SendError::NotConnected)?;
+    require_active(connection)
+}
+
+fn require_active(connection: Connection) -> Result<Connection, SendError> {
     if connection.health != ConnectionHealth::Active {
         return Err(SendError::ConnectionNotActive(connection.health));
     }
     Ok(connection)
 }
 
+/// Free-form content needs the sending number's window with the customer to be open.
 async fn check_window(
     ports: &Ports,
     tenant_id: TenantId,
+    number: &PhoneNumberId,
     message: &OutboundMessage,
     now: time::OffsetDateTime,
 ) -> Result<(), SendError> {
@@ -357,7 +436,10 @@ async fn check_window(
         return Ok(());
     }
     let customer = message.recipient.clone().into();
-    let conversation = ports.conversations.find(tenant_id, &customer).await?;
+    let conversation = ports
+        .conversations
+        .find(tenant_id, number, &customer)
+        .await?;
     let window = conversation.and_then(|conversation| conversation.window);
     check_send(&message.content, window.as_ref(), now)?;
     Ok(())

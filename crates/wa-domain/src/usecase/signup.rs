@@ -182,13 +182,21 @@ pub async fn signup(
     let now = ports.clock.now();
     let connection = connection_from(tenant_id, waba_id, phone_number_id, &info, now);
     ports.connections.upsert(&connection).await?;
+    let number = connection.phone_number_id.clone();
     ports
         .connections
-        .update_number_info(tenant_id, &info)
+        .update_number_info(tenant_id, &number, &info)
         .await?;
     ports
         .connections
-        .set_health(tenant_id, ConnectionHealth::Active, None, now, Some(now))
+        .set_health(
+            tenant_id,
+            &number,
+            ConnectionHealth::Active,
+            None,
+            now,
+            Some(now),
+        )
         .await?;
     ports
         .vault
@@ -198,7 +206,7 @@ pub async fn signup(
     let templates_synced = sync_templates(ports, tenant_id).await.ok();
     let connection = ports
         .connections
-        .get(tenant_id)
+        .get_number(tenant_id, &number)
         .await?
         .unwrap_or(connection);
     Ok(SignupOutcome {
@@ -290,6 +298,8 @@ fn connection_from(
 ) -> Connection {
     Connection {
         tenant_id,
+        // A signup adds the number; the tenant's first number becomes its default by itself.
+        is_default: false,
         waba_id,
         display_phone_number: info
             .display_phone_number
@@ -379,15 +389,17 @@ async fn fail_with<T>(
             now,
         );
         connection.health_reason = Some(reason.clone());
-        let current = ports.connections.get(state.tenant_id).await?;
-        let same_number = current
-            .as_ref()
-            .is_some_and(|c| &c.phone_number_id == phone_number_id);
-        if same_number {
+        let known = ports
+            .connections
+            .get_number(state.tenant_id, phone_number_id)
+            .await?
+            .is_some();
+        if known {
             ports
                 .connections
                 .set_health(
                     state.tenant_id,
+                    phone_number_id,
                     ConnectionHealth::Pending,
                     Some(reason),
                     now,

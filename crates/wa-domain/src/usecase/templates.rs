@@ -6,12 +6,15 @@
 //! When the tenant's templates were never synced, a template message passes the check (Meta
 //! still checks it): a tenant connected before templates were synced, or whose sync has not run
 //! yet, is not blocked. Once one sync succeeded, the synced copy is the reference.
+//!
+//! A tenant with several numbers keeps one catalog: the templates of its default number's WABA.
+//! A template sent from a number of another WABA is not checked here (Meta still checks).
 
 use crate::{
     content::{OutboundContent, Template},
     credential::CredentialKind,
     graph::GraphError,
-    ids::TenantId,
+    ids::{TenantId, WabaId},
     ports::{StoreError, VaultError},
     template_catalog::{SyncedTemplate, TemplateMismatch, TemplateStatusChange, check_message},
     template_draft::{DraftError, TemplateCategory, TemplateDraft, TemplateEdit},
@@ -90,28 +93,40 @@ pub async fn list_templates(
     ports.templates.list(tenant_id).await
 }
 
-/// Checks a template message against the tenant's synced templates (a non-template content
-/// passes). Passes when the tenant's templates were never synced (see the module doc).
+/// Checks a template message sent from a number of WABA `waba` against the tenant's synced
+/// templates (a non-template content passes). Passes when the tenant's templates were never
+/// synced (see the module doc), and when `waba` is not the WABA of the tenant's default number,
+/// whose templates are the ones synced (Meta still checks).
 ///
 /// # Errors
 /// [`TemplateCheckError::Mismatch`] naming the mismatch, or a store failure.
 pub async fn check_template_message(
     ports: &Ports,
     tenant_id: TenantId,
+    waba: &WabaId,
     content: &OutboundContent,
 ) -> Result<(), TemplateCheckError> {
     let OutboundContent::Template(template) = content else {
         return Ok(());
     };
-    check_template(ports, tenant_id, template).await
+    check_template(ports, tenant_id, waba, template).await
 }
 
 async fn check_template(
     ports: &Ports,
     tenant_id: TenantId,
+    waba: &WabaId,
     template: &Template,
 ) -> Result<(), TemplateCheckError> {
     if ports.templates.last_synced(tenant_id).await?.is_none() {
+        return Ok(());
+    }
+    let synced_waba = ports
+        .connections
+        .get(tenant_id)
+        .await?
+        .map(|default| default.waba_id);
+    if synced_waba.as_ref().is_some_and(|synced| synced != waba) {
         return Ok(());
     }
     let same_name = ports

@@ -79,24 +79,38 @@ impl Mocks {
         self
     }
 
-    /// The tenant's connection exists with the given health.
+    /// The tenant's one number exists with the given health (as its default, by its id and in
+    /// the list of its numbers).
     pub(crate) fn with_connection(mut self, tenant_id: TenantId, health: ConnectionHealth) -> Self {
         self.connections.expect_get().returning(move |id| {
             assert_eq!(id, tenant_id, "queried another tenant");
             Ok(Some(connection(tenant_id, health)))
         });
+        self.connections
+            .expect_get_number()
+            .returning(move |id, number| {
+                assert_eq!(id, tenant_id, "queried another tenant");
+                let connection = connection(tenant_id, health);
+                Ok((&connection.phone_number_id == number).then_some(connection))
+            });
+        self.connections.expect_list().returning(move |id| {
+            assert_eq!(id, tenant_id, "queried another tenant");
+            Ok(vec![connection(tenant_id, health)])
+        });
         self
     }
 
-    /// The customer's conversation has the given window (or none).
+    /// The customer's conversation with the tenant's number has the given window (or none).
     pub(crate) fn with_window(mut self, tenant_id: TenantId, window: Option<Window>) -> Self {
         self.conversations
             .expect_find()
-            .returning(move |id, customer| {
+            .returning(move |id, number, customer| {
                 assert_eq!(id, tenant_id, "queried another tenant");
+                assert_eq!(number, &business_number(), "read another number's window");
                 Ok(Some(Conversation {
                     id: ConversationId::generate(),
                     tenant_id,
+                    phone_number_id: number.clone(),
                     customer: customer.clone(),
                     profile_name: None,
                     window,
@@ -108,11 +122,17 @@ impl Mocks {
     }
 }
 
+/// The tenant's (default) business number in these tests.
+pub(crate) fn business_number() -> PhoneNumberId {
+    PhoneNumberId::parse("106540352242922").unwrap()
+}
+
 pub(crate) fn connection(tenant_id: TenantId, health: ConnectionHealth) -> Connection {
     Connection {
         tenant_id,
+        is_default: true,
         waba_id: WabaId::parse("102290129340398").unwrap(),
-        phone_number_id: PhoneNumberId::parse("106540352242922").unwrap(),
+        phone_number_id: business_number(),
         display_phone_number: "+1 555-078-3881".to_owned(),
         business_name: "Acme".to_owned(),
         health,

@@ -2,7 +2,11 @@
 
 use time::OffsetDateTime;
 
-use crate::{customer::CustomerIdentity, ids::TenantId, ports::StoreError};
+use crate::{
+    customer::CustomerIdentity,
+    ids::{PhoneNumberId, TenantId},
+    ports::StoreError,
+};
 
 use super::Ports;
 
@@ -17,19 +21,20 @@ pub struct WindowState {
     pub expires_at: Option<OffsetDateTime>,
 }
 
-/// The window of a customer of a tenant, evaluated now.
+/// The window of a customer with one of a tenant's business numbers, evaluated now.
 ///
 /// # Errors
 /// Store failures.
 pub async fn read_window(
     ports: &Ports,
     tenant_id: TenantId,
+    number: &PhoneNumberId,
     customer: &CustomerIdentity,
 ) -> Result<WindowState, StoreError> {
     let now = ports.clock.now();
     let window = ports
         .conversations
-        .find(tenant_id, customer)
+        .find(tenant_id, number, customer)
         .await?
         .and_then(|conversation| conversation.window);
     Ok(match window {

@@ -14,6 +14,7 @@ const TABLE: &str = "whatsapp_connections";
 pub(crate) fn to_domain(row: whatsapp_connection::Model) -> Result<Connection, StoreError> {
     Ok(Connection {
         tenant_id: TenantId::from_uuid(row.tenant_id),
+        is_default: row.is_default,
         waba_id: WabaId::parse(row.waba_id).map_err(|e| corrupt(TABLE, e))?,
         phone_number_id: PhoneNumberId::parse(row.phone_number_id)
             .map_err(|e| corrupt(TABLE, e))?,

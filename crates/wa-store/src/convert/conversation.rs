@@ -3,7 +3,7 @@
 use wa_domain::{
     conversation::{Conversation, ConversationId},
     customer::CustomerIdentity,
-    ids::{Bsuid, PhoneNumber, TenantId},
+    ids::{Bsuid, PhoneNumber, PhoneNumberId, TenantId},
     ports::StoreError,
     window::Window,
 };
@@ -29,6 +29,16 @@ pub(crate) fn identity(
     CustomerIdentity::new(bsuid, phone).map_err(|e| corrupt(table, e))
 }
 
+/// The business number of a conversation or message row (always written; nullable on SQLite
+/// only because SQLite cannot add a `NOT NULL` column without a default).
+pub(crate) fn business_number(
+    table: &'static str,
+    number: Option<String>,
+) -> Result<PhoneNumberId, StoreError> {
+    let number = number.ok_or_else(|| corrupt(table, "a row without its business number"))?;
+    PhoneNumberId::parse(number).map_err(|e| corrupt(table, e))
+}
+
 /// The domain conversation of a row.
 pub(crate) fn to_domain(row: whatsapp_conversation::Model) -> Result<Conversation, StoreError> {
     let window = match (row.window_opened_at, row.window_expires_at) {
@@ -41,6 +51,7 @@ pub(crate) fn to_domain(row: whatsapp_conversation::Model) -> Result<Conversatio
     Ok(Conversation {
         id: ConversationId::from_uuid(row.id),
         tenant_id: TenantId::from_uuid(row.tenant_id),
+        phone_number_id: business_number(TABLE, row.phone_number_id)?,
         customer: identity(TABLE, row.customer_bsuid, row.customer_phone)?,
         profile_name: row.customer_name,
         window,

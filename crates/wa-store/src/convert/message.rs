@@ -177,6 +177,7 @@ pub(crate) fn to_domain(row: whatsapp_message::Model) -> Result<StoredMessage, S
     Ok(StoredMessage {
         id,
         tenant_id: TenantId::from_uuid(row.tenant_id),
+        phone_number_id: super::conversation::business_number(TABLE, row.phone_number_id)?,
         wamid: row
             .wa_message_id
             .map(WaMessageId::parse)

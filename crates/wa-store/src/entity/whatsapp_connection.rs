@@ -28,6 +28,7 @@ pub struct Model {
     pub name_status: Option<String>,
     pub code_verification_status: Option<String>,
     pub platform_type: Option<String>,
+    pub is_default: bool,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

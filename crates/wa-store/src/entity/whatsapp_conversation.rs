@@ -22,6 +22,8 @@ pub struct Model {
     pub customer_username: Option<String>,
     pub closing_notified_for: Option<TimeDateTimeWithTimeZone>,
     pub closed_notified_for: Option<TimeDateTimeWithTimeZone>,
+    /// Nullable on SQLite only (see the migration that added it); always written.
+    pub phone_number_id: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -53,6 +53,8 @@ pub struct Model {
     pub next_attempt_at: Option<TimeDateTimeWithTimeZone>,
     pub claimed_until: Option<TimeDateTimeWithTimeZone>,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// Nullable on SQLite only (see the migration that added it); always written.
+    pub phone_number_id: Option<String>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -1,4 +1,7 @@
-//! [`ConversationRepository`] over `whatsapp_conversations`.
+//! [`ConversationRepository`] over `whatsapp_conversations`: one row per (tenant, business
+//! number, customer), since Meta keeps the window per business number. Every lookup by customer
+//! is scoped to the tenant and the number; an identity change applies to the customer's rows with
+//! every number of the tenant.
 //!
 //! A customer is found by BSUID first, then by phone number. When activity reveals that two
 //! rows are the same customer (one known by BSUID, one by phone, or a number change onto a
@@ -29,7 +32,7 @@ use wa_domain::{
     conversation::{Conversation, ConversationId, CustomerActivity, IdentityChange},
     customer::CustomerIdentity,
     event::{CustomerUpdated, EventPayload, NewEvent, WindowChange},
-    ids::TenantId,
+    ids::{PhoneNumberId, TenantId},
     message::Page,
     ports::{ConversationRepository, StoreError, WindowAnnouncements, WindowDeadlines},
     window::WINDOW_LENGTH,
@@ -64,6 +67,7 @@ impl SqlConversations {
 /// [`ConversationRepository::record_outbound`] as a grouped write.
 struct RecordOutbound {
     tenant: TenantId,
+    number: PhoneNumberId,
     customer: CustomerIdentity,
     at: OffsetDateTime,
 }
@@ -88,13 +92,31 @@ impl Write for RecordOutbound {
             };
             if let Some((column, value)) = single {
                 let row = RowKey::Identity(column, value);
-                if count_activity(txn, self.tenant, row, self.at, true, |_| {}).await? == 1 {
+                let counted =
+                    count_activity(txn, self.tenant, &self.number, row, self.at, true, |_| {})
+                        .await?;
+                if counted == 1 {
                     return Ok(written);
                 }
             }
-            let id = upsert_identity(txn, self.tenant, &self.customer, OffsetDateTime::now_utc())
-                .await?;
-            count_activity(txn, self.tenant, RowKey::Id(id), self.at, true, |_| {}).await?;
+            let id = upsert_identity(
+                txn,
+                self.tenant,
+                &self.number,
+                &self.customer,
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+            count_activity(
+                txn,
+                self.tenant,
+                &self.number,
+                RowKey::Id(id),
+                self.at,
+                true,
+                |_| {},
+            )
+            .await?;
             Ok(written)
         })
     }
@@ -113,6 +135,7 @@ enum Lock {
 async fn by_column<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     column: Column,
     value: Option<&str>,
     lock: Lock,
@@ -123,6 +146,7 @@ async fn by_column<C: ConnectionTrait>(
     locking(
         whatsapp_conversation::Entity::find()
             .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::PhoneNumberId.eq(number.as_str()))
             .filter(column.eq(value)),
         conn,
         lock,
@@ -169,12 +193,14 @@ fn locking<C: ConnectionTrait>(
 async fn rows_for<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     customer: &CustomerIdentity,
     lock: Lock,
 ) -> Result<(Option<Model>, Option<Model>), StoreError> {
     let by_bsuid = by_column(
         conn,
         tenant,
+        number,
         Column::CustomerBsuid,
         customer.bsuid().map(|b| b.as_str()),
         lock,
@@ -183,6 +209,7 @@ async fn rows_for<C: ConnectionTrait>(
     let by_phone = by_column(
         conn,
         tenant,
+        number,
         Column::CustomerPhone,
         customer.phone().map(|p| p.as_str()),
         lock,
@@ -195,10 +222,11 @@ async fn rows_for<C: ConnectionTrait>(
 async fn find_row<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     customer: &CustomerIdentity,
     lock: Lock,
 ) -> Result<Option<Model>, StoreError> {
-    let (by_bsuid, by_phone) = rows_for(conn, tenant, customer, lock).await?;
+    let (by_bsuid, by_phone) = rows_for(conn, tenant, number, customer, lock).await?;
     Ok(by_bsuid.or(by_phone))
 }
 
@@ -207,6 +235,7 @@ async fn find_row<C: ConnectionTrait>(
 async fn insert_if_absent<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     customer: &CustomerIdentity,
     now: OffsetDateTime,
 ) -> Result<Option<Uuid>, StoreError> {
@@ -216,6 +245,7 @@ async fn insert_if_absent<C: ConnectionTrait>(
         vec![
             (Column::Id, Value::from(Uuid::now_v7())),
             (Column::TenantId, tenant.as_uuid().into()),
+            (Column::PhoneNumberId, number.as_str().into()),
             (
                 Column::CustomerPhone,
                 customer.phone().map(|p| p.as_str().to_owned()).into(),
@@ -242,17 +272,18 @@ async fn insert_if_absent<C: ConnectionTrait>(
 pub(crate) async fn ensure_conversation<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     customer: &CustomerIdentity,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    if let Some(row) = find_row(conn, tenant, customer, Lock::No).await? {
+    if let Some(row) = find_row(conn, tenant, number, customer, Lock::No).await? {
         return Ok(row.id);
     }
-    if let Some(id) = insert_if_absent(conn, tenant, customer, now).await? {
+    if let Some(id) = insert_if_absent(conn, tenant, number, customer, now).await? {
         return Ok(id);
     }
     // Another writer stored the customer in between.
-    find_row(conn, tenant, customer, Lock::No)
+    find_row(conn, tenant, number, customer, Lock::No)
         .await?
         .map(|row| row.id)
         .ok_or_else(|| corrupt(TABLE, "conversation vanished after insert"))
@@ -318,16 +349,17 @@ async fn merge<C: ConnectionTrait>(
 async fn upsert_identity<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     customer: &CustomerIdentity,
     now: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
-    let keep = match rows_for(conn, tenant, customer, Lock::No).await? {
+    let keep = match rows_for(conn, tenant, number, customer, Lock::No).await? {
         (Some(by_bsuid), Some(by_phone)) if by_bsuid.id != by_phone.id => {
             merge(conn, tenant, &by_bsuid, &by_phone).await?;
             by_bsuid.id
         }
         (Some(row), _) | (None, Some(row)) => row.id,
-        (None, None) => return ensure_conversation(conn, tenant, customer, now).await,
+        (None, None) => return ensure_conversation(conn, tenant, number, customer, now).await,
     };
     set_identity(conn, tenant, keep, customer).await?;
     Ok(keep)
@@ -367,7 +399,7 @@ async fn set_identity<C: ConnectionTrait>(
 enum RowKey<'a> {
     /// The row with this id.
     Id(Uuid),
-    /// The row whose identity column holds this value (a unique index per tenant).
+    /// The row whose identity column holds this value (a unique index per tenant and number).
     Identity(Column, &'a str),
 }
 
@@ -376,6 +408,7 @@ enum RowKey<'a> {
 async fn count_activity<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     row: RowKey<'_>,
     at: OffsetDateTime,
     count: bool,
@@ -399,7 +432,9 @@ async fn count_activity<C: ConnectionTrait>(
     stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()));
     match row {
         RowKey::Id(id) => stmt.and_where(Expr::col(Column::Id).eq(id)),
-        RowKey::Identity(column, value) => stmt.and_where(Expr::col(column).eq(value)),
+        RowKey::Identity(column, value) => stmt
+            .and_where(Expr::col(Column::PhoneNumberId).eq(number.as_str()))
+            .and_where(Expr::col(column).eq(value)),
     };
     let result = conn.execute(&stmt).await.map_err(classify)?;
     Ok(result.rows_affected())
@@ -467,9 +502,10 @@ impl ConversationRepository for SqlConversations {
     async fn find(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         customer: &CustomerIdentity,
     ) -> Result<Option<Conversation>, StoreError> {
-        find_row(&self.db, tenant, customer, Lock::No)
+        find_row(&self.db, tenant, number, customer, Lock::No)
             .await?
             .map(convert::conversation::to_domain)
             .transpose()
@@ -478,6 +514,7 @@ impl ConversationRepository for SqlConversations {
     async fn record_activity(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         activity: &CustomerActivity,
     ) -> Result<Conversation, StoreError> {
         let txn = begin_write(&self.db).await?;
@@ -486,8 +523,9 @@ impl ConversationRepository for SqlConversations {
             let now = OffsetDateTime::now_utc();
             // The row as it was, locked first: a concurrent message of the same customer waits
             // here and then sees this one's window, so `window.opened` is written once.
-            let before = find_row(&txn, tenant, &activity.customer, Lock::ForUpdate).await?;
-            let id = upsert_identity(&txn, tenant, &activity.customer, now).await?;
+            let before =
+                find_row(&txn, tenant, number, &activity.customer, Lock::ForUpdate).await?;
+            let id = upsert_identity(&txn, tenant, number, &activity.customer, now).await?;
             let before = match before {
                 Some(row) => Some(row),
                 // New to us: the row is ours (empty), or a concurrent writer's, committed with
@@ -498,6 +536,7 @@ impl ConversationRepository for SqlConversations {
             count_activity(
                 &txn,
                 tenant,
+                number,
                 RowKey::Id(id),
                 activity.at,
                 activity.count_message,
@@ -544,12 +583,14 @@ impl ConversationRepository for SqlConversations {
     async fn record_outbound(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         customer: &CustomerIdentity,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.commits
             .run(RecordOutbound {
                 tenant,
+                number: number.clone(),
                 customer: customer.clone(),
                 at,
             })
@@ -563,32 +604,9 @@ impl ConversationRepository for SqlConversations {
     ) -> Result<(), StoreError> {
         let txn = begin_write(&self.db).await?;
         let result = async {
-            let Some(source) = find_row(&txn, tenant, &change.previous, Lock::No).await? else {
-                return Ok(());
-            };
-            let previous = convert::conversation::to_domain(source.clone())?;
-            // A row already holding the new number or user id is the same customer: fold it in.
-            let (by_bsuid, by_phone) = rows_for(&txn, tenant, &change.current, Lock::No).await?;
-            let mut merged = Vec::new();
-            for other in [by_bsuid, by_phone].into_iter().flatten() {
-                if other.id != source.id && !merged.contains(&other.id) {
-                    merge(&txn, tenant, &source, &other).await?;
-                    merged.push(other.id);
-                }
-            }
-            set_identity(&txn, tenant, source.id, &change.current).await?;
-            let after = load(&txn, tenant, source.id).await?;
-            if after.customer != previous.customer {
-                let event = NewEvent::new(
-                    OffsetDateTime::now_utc(),
-                    EventPayload::CustomerUpdated(CustomerUpdated {
-                        conversation_id: after.id,
-                        customer: after.customer,
-                        previous: Some(previous.customer),
-                        profile_name: after.profile_name,
-                    }),
-                );
-                append_in(&txn, tenant, vec![event]).await?;
+            // The customer changed for every business number of the tenant.
+            for number in numbers_with(&txn, tenant, &change.previous).await? {
+                change_identity_for(&txn, tenant, &number, change).await?;
             }
             Ok(())
         }
@@ -602,41 +620,119 @@ impl ConversationRepository for SqlConversations {
         now: OffsetDateTime,
         page: Page<ConversationId>,
     ) -> Result<Vec<Conversation>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let mut query = whatsapp_conversation::Entity::find()
-            .filter(Column::TenantId.eq(tenant.as_uuid()))
-            .filter(Column::WindowExpiresAt.gt(timestamp::value(backend, now)));
-        if let Some(after) = page.after {
-            // Keyset on (expiry, id): continue after the cursor conversation's position.
-            let cursor = whatsapp_conversation::Entity::find()
-                .filter(Column::TenantId.eq(tenant.as_uuid()))
-                .filter(Column::Id.eq(after.as_uuid()))
-                .one(&self.db)
-                .await
-                .map_err(classify)?;
-            let Some(expires_at) = cursor.and_then(|row| row.window_expires_at) else {
-                return Ok(Vec::new());
-            };
-            let expires_at = timestamp::value(backend, expires_at);
-            query = query.filter(
-                Column::WindowExpiresAt
-                    .gt(expires_at.clone())
-                    .or(Column::WindowExpiresAt
-                        .eq(expires_at)
-                        .and(Column::Id.gt(after.as_uuid()))),
-            );
-        }
-        query
-            .order_by_asc(Column::WindowExpiresAt)
-            .order_by_asc(Column::Id)
-            .limit(u64::from(page.limit))
-            .all(&self.db)
-            .await
-            .map_err(classify)?
-            .into_iter()
-            .map(convert::conversation::to_domain)
-            .collect()
+        list_open(&self.db, tenant, now, page).await
     }
+}
+
+/// The tenant's business numbers that have a conversation with the customer (by BSUID or phone
+/// number), in order.
+async fn numbers_with<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    customer: &CustomerIdentity,
+) -> Result<Vec<PhoneNumberId>, StoreError> {
+    let mut matches = sea_orm::Condition::any();
+    if let Some(bsuid) = customer.bsuid() {
+        matches = matches.add(Column::CustomerBsuid.eq(bsuid.as_str()));
+    }
+    if let Some(phone) = customer.phone() {
+        matches = matches.add(Column::CustomerPhone.eq(phone.as_str()));
+    }
+    let numbers: Vec<Option<String>> = whatsapp_conversation::Entity::find()
+        .select_only()
+        .column(Column::PhoneNumberId)
+        .distinct()
+        .filter(Column::TenantId.eq(tenant.as_uuid()))
+        .filter(matches)
+        .order_by_asc(Column::PhoneNumberId)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(classify)?;
+    numbers
+        .into_iter()
+        .map(|number| convert::conversation::business_number(TABLE, number))
+        .collect()
+}
+
+/// [`ConversationRepository::change_identity`] for the customer's conversation with one number.
+async fn change_identity_for<C: ConnectionTrait>(
+    txn: &C,
+    tenant: TenantId,
+    number: &PhoneNumberId,
+    change: &IdentityChange,
+) -> Result<(), StoreError> {
+    let Some(source) = find_row(txn, tenant, number, &change.previous, Lock::No).await? else {
+        return Ok(());
+    };
+    let previous = convert::conversation::to_domain(source.clone())?;
+    // A row already holding the new number or user id is the same customer: fold it in.
+    let (by_bsuid, by_phone) = rows_for(txn, tenant, number, &change.current, Lock::No).await?;
+    let mut merged = Vec::new();
+    for other in [by_bsuid, by_phone].into_iter().flatten() {
+        if other.id != source.id && !merged.contains(&other.id) {
+            merge(txn, tenant, &source, &other).await?;
+            merged.push(other.id);
+        }
+    }
+    set_identity(txn, tenant, source.id, &change.current).await?;
+    let after = load(txn, tenant, source.id).await?;
+    if after.customer != previous.customer {
+        let event = NewEvent::new(
+            OffsetDateTime::now_utc(),
+            EventPayload::CustomerUpdated(CustomerUpdated {
+                conversation_id: after.id,
+                customer: after.customer,
+                previous: Some(previous.customer),
+                profile_name: after.profile_name,
+            }),
+        );
+        append_in(txn, tenant, vec![event]).await?;
+    }
+    Ok(())
+}
+
+/// [`ConversationRepository::list_open`].
+async fn list_open(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    now: OffsetDateTime,
+    page: Page<ConversationId>,
+) -> Result<Vec<Conversation>, StoreError> {
+    let backend = db.get_database_backend();
+    let mut query = whatsapp_conversation::Entity::find()
+        .filter(Column::TenantId.eq(tenant.as_uuid()))
+        .filter(Column::WindowExpiresAt.gt(timestamp::value(backend, now)));
+    if let Some(after) = page.after {
+        // Keyset on (expiry, id): continue after the cursor conversation's position.
+        let cursor = whatsapp_conversation::Entity::find()
+            .filter(Column::TenantId.eq(tenant.as_uuid()))
+            .filter(Column::Id.eq(after.as_uuid()))
+            .one(db)
+            .await
+            .map_err(classify)?;
+        let Some(expires_at) = cursor.and_then(|row| row.window_expires_at) else {
+            return Ok(Vec::new());
+        };
+        let expires_at = timestamp::value(backend, expires_at);
+        query = query.filter(
+            Column::WindowExpiresAt
+                .gt(expires_at.clone())
+                .or(Column::WindowExpiresAt
+                    .eq(expires_at)
+                    .and(Column::Id.gt(after.as_uuid()))),
+        );
+    }
+    query
+        .order_by_asc(Column::WindowExpiresAt)
+        .order_by_asc(Column::Id)
+        .limit(u64::from(page.limit))
+        .all(db)
+        .await
+        .map_err(classify)?
+        .into_iter()
+        .map(convert::conversation::to_domain)
+        .collect()
 }
 
 /// A window whose deadline is due to be announced.

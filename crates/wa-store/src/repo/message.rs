@@ -38,7 +38,7 @@ use uuid::Uuid;
 use wa_domain::{
     customer::CustomerIdentity,
     event::{EventPayload, MessageStatusChanged, NewEvent},
-    ids::{MessageId, Recipient, TenantId, WaMessageId},
+    ids::{MessageId, PhoneNumberId, Recipient, TenantId, WaMessageId},
     inbound::InboundMessage,
     message::{
         Direction, MessageFailure, MessageFilter, NewOutbound, Page, Pricing, StatusOutcome,
@@ -466,11 +466,12 @@ async fn insert_outbound_in<C: ConnectionTrait>(
     let tenant = message.tenant_id;
     let now = OffsetDateTime::now_utc();
     let customer = CustomerIdentity::from(message.message.recipient.clone());
-    let conversation = ensure_conversation(conn, tenant, &customer, now).await?;
+    let conversation = ensure_conversation(conn, tenant, &message.from, &customer, now).await?;
     let content = &message.message.content;
     let mut row = vec![
         (Column::Id, Value::from(message.id.as_uuid())),
         (Column::TenantId, tenant.as_uuid().into()),
+        (Column::PhoneNumberId, message.from.as_str().into()),
         (Column::ConversationId, conversation.into()),
         (
             Column::Direction,
@@ -625,6 +626,7 @@ impl Write for MarkAccepted {
 async fn insert_inbound_in<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
+    number: &PhoneNumberId,
     messages: &[(MessageId, InboundMessage)],
 ) -> Result<(Vec<InboundInsert>, Vec<NewEvent>), StoreError> {
     let backend = conn.get_database_backend();
@@ -660,13 +662,18 @@ async fn insert_inbound_in<C: ConnectionTrait>(
             Some(conversation) => *conversation,
             None => {
                 let conversation =
-                    ensure_conversation(conn, tenant, &message.customer, now).await?;
+                    ensure_conversation(conn, tenant, number, &message.customer, now).await?;
                 conversations.insert(&message.customer, conversation);
                 conversation
             }
         };
-        outcomes[index] =
-            insert_inbound_row(conn, tenant, *id, message, conversation, now, backend).await?;
+        let row = InboundRow {
+            id: *id,
+            number,
+            message,
+            conversation,
+        };
+        outcomes[index] = insert_inbound_row(conn, tenant, row, now, backend).await?;
     }
     // New rows only, in the order Meta sent them.
     let events = outcomes
@@ -686,6 +693,7 @@ async fn insert_inbound_in<C: ConnectionTrait>(
 /// [`MessageRepository::insert_inbound_batch`] as a grouped write.
 struct InsertInbound {
     tenant: TenantId,
+    number: PhoneNumberId,
     messages: Vec<(MessageId, InboundMessage)>,
 }
 
@@ -694,7 +702,8 @@ impl Write for InsertInbound {
 
     fn apply<'a>(&'a self, txn: &'a DatabaseTransaction) -> WriteFuture<'a, Written<Self::Output>> {
         Box::pin(async move {
-            let (value, events) = insert_inbound_in(txn, self.tenant, &self.messages).await?;
+            let (value, events) =
+                insert_inbound_in(txn, self.tenant, &self.number, &self.messages).await?;
             Ok(Written {
                 value,
                 tenant: self.tenant,
@@ -725,19 +734,33 @@ impl Write for ApplyStatuses {
     }
 }
 
+/// One inbound message to store: our id, the business number it reached, the message and its
+/// conversation.
+struct InboundRow<'a> {
+    id: MessageId,
+    number: &'a PhoneNumberId,
+    message: &'a InboundMessage,
+    conversation: Uuid,
+}
+
 async fn insert_inbound_row<C: ConnectionTrait>(
     conn: &C,
     tenant: TenantId,
-    id: MessageId,
-    message: &InboundMessage,
-    conversation: Uuid,
+    row: InboundRow<'_>,
     now: OffsetDateTime,
     backend: DbBackend,
 ) -> Result<InboundInsert, StoreError> {
+    let InboundRow {
+        id,
+        number,
+        message,
+        conversation,
+    } = row;
     let delivered = MessageStatus::Delivered;
     let mut row = vec![
         (Column::Id, Value::from(id.as_uuid())),
         (Column::TenantId, tenant.as_uuid().into()),
+        (Column::PhoneNumberId, number.as_str().into()),
         (Column::ConversationId, conversation.into()),
         (Column::WaMessageId, message.wamid.as_str().into()),
         (Column::Direction, direction_name(Direction::Inbound).into()),
@@ -911,6 +934,7 @@ impl MessageRepository for SqlMessages {
     async fn insert_inbound(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         id: MessageId,
         message: &InboundMessage,
     ) -> Result<InboundInsert, StoreError> {
@@ -919,6 +943,7 @@ impl MessageRepository for SqlMessages {
             .commits
             .run(InsertInbound {
                 tenant,
+                number: number.clone(),
                 messages: batch,
             })
             .await?;
@@ -934,11 +959,13 @@ impl MessageRepository for SqlMessages {
     async fn insert_inbound_batch(
         &self,
         tenant: TenantId,
+        number: &PhoneNumberId,
         messages: &[(MessageId, InboundMessage)],
     ) -> Result<Vec<InboundInsert>, StoreError> {
         self.commits
             .run(InsertInbound {
                 tenant,
+                number: number.clone(),
                 messages: messages.to_vec(),
             })
             .await

@@ -66,6 +66,7 @@ enum WhatsappConnections {
     Table,
     TenantId,
     WabaId,
+    PhoneNumberId,
 }
 
 /// Signup progress in the database.
@@ -525,25 +526,31 @@ impl TemplateRepository for SqlTemplates {
 
 #[async_trait]
 impl ConnectionDirectory for SqlConnectionDirectory {
-    async fn connected_tenants(
+    async fn connected_numbers(
         &self,
-        after: Option<TenantId>,
+        after: Option<PhoneNumberId>,
         limit: u32,
-    ) -> Result<Vec<TenantId>, StoreError> {
+    ) -> Result<Vec<(TenantId, PhoneNumberId)>, StoreError> {
         let mut stmt = Query::select();
-        stmt.column(WhatsappConnections::TenantId)
-            .from(WhatsappConnections::Table)
-            .order_by(WhatsappConnections::TenantId, Order::Asc)
-            .limit(u64::from(limit));
+        stmt.columns([
+            WhatsappConnections::TenantId,
+            WhatsappConnections::PhoneNumberId,
+        ])
+        .from(WhatsappConnections::Table)
+        .order_by(WhatsappConnections::PhoneNumberId, Order::Asc)
+        .limit(u64::from(limit));
         if let Some(after) = after {
-            stmt.and_where(Expr::col(WhatsappConnections::TenantId).gt(after.as_uuid()));
+            stmt.and_where(Expr::col(WhatsappConnections::PhoneNumberId).gt(after.as_str()));
         }
         let rows = self.db.query_all(&stmt).await.map_err(classify)?;
+        let bad = |e: sea_orm::DbErr| corrupt("whatsapp_connections", e);
         rows.iter()
             .map(|row| {
-                row.try_get::<Uuid>("", "tenant_id")
-                    .map(TenantId::from_uuid)
-                    .map_err(|e| corrupt("whatsapp_connections", e))
+                let tenant = row.try_get::<Uuid>("", "tenant_id").map_err(bad)?;
+                let number = row.try_get::<String>("", "phone_number_id").map_err(bad)?;
+                let number =
+                    PhoneNumberId::parse(number).map_err(|e| corrupt("whatsapp_connections", e))?;
+                Ok((TenantId::from_uuid(tenant), number))
             })
             .collect()
     }

@@ -4,13 +4,15 @@
 //! its status is `pending`, due at `next_attempt_at`, and claimed by a worker until
 //! `claimed_until`. Leaving `pending` (accepted, failed) clears both columns.
 //!
-//! Claiming is one `UPDATE … RETURNING` statement, fair across tenants:
-//! - PostgreSQL: for each enabled tenant with an active connection, a `LATERAL` subquery takes
-//!   that tenant's oldest due messages (at most `per_tenant`) `FOR UPDATE SKIP LOCKED`, so two
+//! Claiming is one `UPDATE … RETURNING` statement, fair across tenants and their business
+//! numbers (each message names the number it goes from, `phone_number_id`):
+//! - PostgreSQL: for each active number of an enabled tenant, a `LATERAL` subquery takes that
+//!   number's oldest due messages (at most `per_tenant`) `FOR UPDATE SKIP LOCKED`, so two
 //!   processes claiming at once never take the same row and never wait on each other. Tenants
 //!   are visited in random order, so when more tenants have work than a round can hold, none is
 //!   always last.
-//! - SQLite: the same selection with `ROW_NUMBER() OVER (PARTITION BY tenant_id …)`. SQLite has no
+//! - SQLite: the same selection with `ROW_NUMBER() OVER (PARTITION BY tenant_id, phone_number_id
+//!   …)`. SQLite has no
 //!   row locks and needs none: it runs one writer at a time, and the statement is atomic.
 //!
 //! Pacing leases (PostgreSQL): a number's throughput is one budget at Meta, so one process paces
@@ -27,8 +29,8 @@
 //! lapsed unfinished (every finished claim clears `claimed_until`): the holder may have died
 //! mid-send, so the worker treats the message as in doubt.
 //!
-//! A partial index on `(tenant_id, next_attempt_at) WHERE status_rank = 0` keeps each tenant's
-//! probe an index range scan however large the message history grows.
+//! A partial index on `(tenant_id, phone_number_id, next_attempt_at, id) WHERE status_rank = 0`
+//! keeps each number's probe an index range scan however large the message history grows.
 
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
@@ -83,7 +85,7 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
     let returning = "RETURNING whatsapp_messages.id, whatsapp_messages.tenant_id, \
          whatsapp_messages.attempts, whatsapp_messages.created_at, \
          whatsapp_messages.recipient_phone, whatsapp_messages.customer_bsuid, \
-         whatsapp_messages.claim_lapsed";
+         whatsapp_messages.claim_lapsed, whatsapp_messages.phone_number_id";
     // `SET` reads the old row: a claim still set (and past, or the row would not be due) was
     // never finished by its holder.
     let claim = format!("claimed_until = {lease}, claim_lapsed = (claimed_until IS NOT NULL)");
@@ -94,24 +96,26 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
             format!(
                 "WITH owners AS ( \
                    UPDATE whatsapp_connections SET pacer_owner = {me}, pacer_until = {lease} \
-                   WHERE {free} AND tenant_id IN ( \
-                     SELECT c.tenant_id FROM whatsapp_connections c \
+                   WHERE {free} AND id IN ( \
+                     SELECT c.id FROM whatsapp_connections c \
                      JOIN tenants t ON t.id = c.tenant_id AND t.enabled \
                      WHERE c.status = 'active' {skip} AND {free_c} \
                        AND EXISTS (SELECT 1 FROM whatsapp_messages m \
-                                   WHERE m.tenant_id = c.tenant_id AND {due}) \
+                                   WHERE m.tenant_id = c.tenant_id \
+                                     AND m.phone_number_id = c.phone_number_id AND {due}) \
                      ORDER BY (c.pacer_owner IS NOT DISTINCT FROM {me}) DESC, random() \
                      LIMIT {limit} \
                      FOR UPDATE OF c SKIP LOCKED \
                    ) \
-                   RETURNING tenant_id \
+                   RETURNING tenant_id, phone_number_id \
                  ) \
                  UPDATE whatsapp_messages SET {claim} \
                  WHERE id IN ( \
                    SELECT picked.id FROM owners \
                    CROSS JOIN LATERAL ( \
                      SELECT m.id FROM whatsapp_messages m \
-                     WHERE m.tenant_id = owners.tenant_id AND {due} \
+                     WHERE m.tenant_id = owners.tenant_id \
+                       AND m.phone_number_id = owners.phone_number_id AND {due} \
                      ORDER BY m.next_attempt_at, m.id \
                      LIMIT {per_tenant} \
                      FOR UPDATE OF m SKIP LOCKED \
@@ -126,10 +130,11 @@ fn claim_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
              WHERE id IN ( \
                SELECT id FROM ( \
                  SELECT m.id, m.next_attempt_at, \
-                   ROW_NUMBER() OVER (PARTITION BY m.tenant_id \
+                   ROW_NUMBER() OVER (PARTITION BY m.tenant_id, m.phone_number_id \
                                       ORDER BY m.next_attempt_at, m.id) AS turn \
                  FROM whatsapp_messages m \
                  JOIN whatsapp_connections c ON c.tenant_id = m.tenant_id \
+                   AND c.phone_number_id = m.phone_number_id \
                  JOIN tenants t ON t.id = m.tenant_id AND t.enabled \
                  WHERE c.status = 'active' AND {due} {skip} \
                ) ranked \
@@ -170,20 +175,21 @@ fn renew_statement(backend: DbBackend, request: &ClaimRequest) -> Statement {
          WHERE pacer_owner = {me} AND pacer_until >= {now} AND pacer_until < {half} \
            AND EXISTS (SELECT 1 FROM whatsapp_messages m \
                        WHERE m.tenant_id = whatsapp_connections.tenant_id \
+                         AND m.phone_number_id = whatsapp_connections.phone_number_id \
                          AND m.status_rank = 0 AND m.direction = 'outbound')"
     ))
 }
 
-/// The connection facts a claimed message needs, read once per claim round.
-fn connection_statement(backend: DbBackend, tenants: &[TenantId]) -> Statement {
+/// The number facts a claimed message needs, read once per claim round.
+fn connection_statement(backend: DbBackend, numbers: &[&str]) -> Statement {
     let mut params = Params::new(backend);
-    let list: Vec<String> = tenants
+    let list: Vec<String> = numbers
         .iter()
-        .map(|t| params.bind(Value::Uuid(Some(t.as_uuid()))))
+        .map(|n| params.bind(Value::from(*n)))
         .collect();
     params.statement(&format!(
         "SELECT tenant_id, phone_number_id, throughput_mps FROM whatsapp_connections \
-         WHERE tenant_id IN ({})",
+         WHERE phone_number_id IN ({})",
         list.join(", ")
     ))
 }
@@ -196,6 +202,7 @@ struct ClaimedRow {
     created_at: OffsetDateTime,
     customer_key: String,
     lapsed: bool,
+    number: String,
 }
 
 fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
@@ -209,6 +216,10 @@ fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
         attempts: u32::try_from(row.try_get::<i32>("", "attempts").map_err(bad)?).unwrap_or(0),
         created_at: row.try_get("", "created_at").map_err(bad)?,
         lapsed: row.try_get("", "claim_lapsed").map_err(bad)?,
+        number: row
+            .try_get::<Option<String>>("", "phone_number_id")
+            .map_err(bad)?
+            .ok_or_else(|| corrupt("whatsapp_messages", "a message without its number"))?,
         customer_key: bsuid.or(phone).ok_or_else(|| {
             corrupt(
                 "whatsapp_messages",
@@ -243,30 +254,37 @@ impl Outbox for OutboxRows {
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tenants: Vec<TenantId> = claimed.iter().map(|row| row.tenant_id).collect();
-        tenants.sort_by_key(TenantId::as_uuid);
-        tenants.dedup();
+        let mut wanted: Vec<&str> = claimed.iter().map(|row| row.number.as_str()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
         let numbers = self
             .db
-            .query_all_raw(connection_statement(backend, &tenants))
+            .query_all_raw(connection_statement(backend, &wanted))
             .await
             .map_err(classify)?;
-        let mut by_tenant = std::collections::HashMap::with_capacity(numbers.len());
+        let mut by_number = std::collections::HashMap::with_capacity(numbers.len());
         for row in &numbers {
             let bad = |e: sea_orm::DbErr| corrupt("whatsapp_connections", e);
             let tenant = TenantId::from_uuid(row.try_get::<Uuid>("", "tenant_id").map_err(bad)?);
             let number: String = row.try_get("", "phone_number_id").map_err(bad)?;
-            let number =
+            let parsed =
                 PhoneNumberId::parse(&number).map_err(|e| corrupt("whatsapp_connections", e))?;
             let throughput: i32 = row.try_get("", "throughput_mps").map_err(bad)?;
-            by_tenant.insert(tenant, (number, u32::try_from(throughput).unwrap_or(0)));
+            by_number.insert(
+                number,
+                (tenant, parsed, u32::try_from(throughput).unwrap_or(0)),
+            );
         }
         let mut out = Vec::with_capacity(claimed.len());
         for row in claimed {
-            // A connection removed between the two statements: its claim simply lapses.
-            let Some((number, throughput)) = by_tenant.get(&row.tenant_id) else {
+            // A number removed (or moved to another tenant) between the two statements: its
+            // claim simply lapses.
+            let Some((tenant, number, throughput)) = by_number.get(&row.number) else {
                 continue;
             };
+            if *tenant != row.tenant_id {
+                continue;
+            }
             out.push(ClaimedMessage {
                 tenant_id: row.tenant_id,
                 id: row.id,

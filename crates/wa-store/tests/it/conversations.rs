@@ -13,7 +13,7 @@ use wa_domain::{
 
 use crate::{
     on_both_databases,
-    support::{TestDb, at, bsuid, inbound, phone},
+    support::{TestDb, at, bsuid, inbound, number, phone},
 };
 
 on_both_databases!(
@@ -41,14 +41,17 @@ async fn activity_opens_and_only_extends_the_window(db: TestDb) {
     let customer = CustomerIdentity::from_phone(phone(1));
     let mut first = activity(customer.clone(), 100);
     first.profile_name = Some("Erika".to_owned());
-    let conversation = repo.record_activity(tenant, &first).await.unwrap();
+    let conversation = repo
+        .record_activity(tenant, &number(), &first)
+        .await
+        .unwrap();
     assert_eq!(conversation.window, Some(Window::opened_by(at(100))));
     assert_eq!(conversation.message_count, 1);
     assert_eq!(conversation.profile_name.as_deref(), Some("Erika"));
 
     // A late webhook for an older message: counted, but the window stays.
     let late = repo
-        .record_activity(tenant, &activity(customer.clone(), 50))
+        .record_activity(tenant, &number(), &activity(customer.clone(), 50))
         .await
         .unwrap();
     assert_eq!(late.window, Some(Window::opened_by(at(100))));
@@ -64,17 +67,23 @@ async fn activity_opens_and_only_extends_the_window(db: TestDb) {
     let mut reaction = activity(customer.clone(), 500);
     reaction.opens_window = false;
     reaction.count_message = false;
-    let after = repo.record_activity(tenant, &reaction).await.unwrap();
+    let after = repo
+        .record_activity(tenant, &number(), &reaction)
+        .await
+        .unwrap();
     assert_eq!(after.window, Some(Window::opened_by(at(100))));
     assert_eq!(after.message_count, 2);
     assert_eq!(after.last_message_at, Some(at(500)));
 
     let later = repo
-        .record_activity(tenant, &activity(customer.clone(), 200))
+        .record_activity(tenant, &number(), &activity(customer.clone(), 200))
         .await
         .unwrap();
     assert_eq!(later.window.unwrap().expires_at, at(200) + WINDOW_LENGTH);
-    assert_eq!(repo.find(tenant, &customer).await.unwrap(), Some(later));
+    assert_eq!(
+        repo.find(tenant, &number(), &customer).await.unwrap(),
+        Some(later)
+    );
 }
 
 async fn concurrent_refreshes_keep_the_latest_window(db: TestDb) {
@@ -87,7 +96,7 @@ async fn concurrent_refreshes_keep_the_latest_window(db: TestDb) {
             let (repo, customer) = (Arc::clone(&repo), customer.clone());
             tokio::spawn(async move {
                 let seconds = (n * 7) % 24 * 60;
-                repo.record_activity(tenant, &activity(customer, seconds))
+                repo.record_activity(tenant, &number(), &activity(customer, seconds))
                     .await
                     .unwrap()
             })
@@ -96,7 +105,11 @@ async fn concurrent_refreshes_keep_the_latest_window(db: TestDb) {
     for task in tasks {
         task.await.unwrap();
     }
-    let conversation = repo.find(tenant, &customer).await.unwrap().unwrap();
+    let conversation = repo
+        .find(tenant, &number(), &customer)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(conversation.window, Some(Window::opened_by(at(23 * 60))));
     assert_eq!(conversation.message_count, 24);
     // All 24 fell in one window: it opened once, however the writers interleaved (each locks
@@ -123,17 +136,17 @@ async fn a_phone_row_and_a_bsuid_row_merge_into_one(db: TestDb) {
     for (n, customer) in [(1, &by_phone), (2, &by_bsuid)] {
         let message = inbound(&format!("m{n}"), customer.clone(), at(n * 10));
         messages
-            .insert_inbound(tenant, MessageId::generate(), &message)
+            .insert_inbound(tenant, &number(), MessageId::generate(), &message)
             .await
             .unwrap();
-        repo.record_activity(tenant, &activity(customer.clone(), n * 10))
+        repo.record_activity(tenant, &number(), &activity(customer.clone(), n * 10))
             .await
             .unwrap();
     }
     // Meta now sends both: they are the same customer.
     let both = CustomerIdentity::new(Some(bsuid(1)), Some(phone(1))).unwrap();
     let merged = repo
-        .record_activity(tenant, &activity(both.clone(), 30))
+        .record_activity(tenant, &number(), &activity(both.clone(), 30))
         .await
         .unwrap();
     assert_eq!(merged.customer, both);
@@ -141,7 +154,11 @@ async fn a_phone_row_and_a_bsuid_row_merge_into_one(db: TestDb) {
     assert_eq!(merged.window, Some(Window::opened_by(at(30))));
     for identity in [&by_phone, &by_bsuid, &both] {
         assert_eq!(
-            repo.find(tenant, identity).await.unwrap().unwrap().id,
+            repo.find(tenant, &number(), identity)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
             merged.id
         );
     }
@@ -177,7 +194,7 @@ async fn a_number_change_moves_the_conversation(db: TestDb) {
     let repo = db.conversations();
     let old = CustomerIdentity::new(Some(bsuid(5)), Some(phone(5))).unwrap();
     let conversation = repo
-        .record_activity(tenant, &activity(old.clone(), 10))
+        .record_activity(tenant, &number(), &activity(old.clone(), 10))
         .await
         .unwrap();
     let new = CustomerIdentity::new(Some(bsuid(5)), Some(phone(6))).unwrap();
@@ -191,14 +208,14 @@ async fn a_number_change_moves_the_conversation(db: TestDb) {
     .await
     .unwrap();
     let moved = repo
-        .find(tenant, &CustomerIdentity::from_phone(phone(6)))
+        .find(tenant, &number(), &CustomerIdentity::from_phone(phone(6)))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(moved.id, conversation.id);
     assert_eq!(moved.customer, new);
     assert_eq!(
-        repo.find(tenant, &CustomerIdentity::from_phone(phone(5)))
+        repo.find(tenant, &number(), &CustomerIdentity::from_phone(phone(5)))
             .await
             .unwrap(),
         None
@@ -210,7 +227,7 @@ async fn a_number_change_moves_the_conversation(db: TestDb) {
     };
     repo.change_identity(tenant, &stranger).await.unwrap();
     assert_eq!(
-        repo.find(tenant, &CustomerIdentity::from_phone(phone(8)))
+        repo.find(tenant, &number(), &CustomerIdentity::from_phone(phone(8)))
             .await
             .unwrap(),
         None
@@ -221,13 +238,17 @@ async fn outbound_counts_without_opening_a_window(db: TestDb) {
     let tenant = db.tenant().await;
     let repo = db.conversations();
     let customer = CustomerIdentity::from_bsuid(bsuid(2));
-    repo.record_outbound(tenant, &customer, at(5))
+    repo.record_outbound(tenant, &number(), &customer, at(5))
         .await
         .unwrap();
-    repo.record_outbound(tenant, &customer, at(3))
+    repo.record_outbound(tenant, &number(), &customer, at(3))
         .await
         .unwrap();
-    let conversation = repo.find(tenant, &customer).await.unwrap().unwrap();
+    let conversation = repo
+        .find(tenant, &number(), &customer)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(conversation.window, None);
     assert_eq!(conversation.message_count, 2);
     assert_eq!(conversation.last_message_at, Some(at(5)));
@@ -241,15 +262,21 @@ async fn open_windows_list_soonest_first_with_a_cursor(db: TestDb) {
         let conversation = repo
             .record_activity(
                 tenant,
+                &number(),
                 &activity(CustomerIdentity::from_phone(phone(n)), seconds),
             )
             .await
             .unwrap();
         expected.push((seconds, conversation.id));
     }
-    repo.record_outbound(tenant, &CustomerIdentity::from_phone(phone(9)), at(1))
-        .await
-        .unwrap();
+    repo.record_outbound(
+        tenant,
+        &number(),
+        &CustomerIdentity::from_phone(phone(9)),
+        at(1),
+    )
+    .await
+    .unwrap();
     expected.sort();
     let ids: Vec<_> = expected.iter().map(|(_, id)| *id).collect();
 

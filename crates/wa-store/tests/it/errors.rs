@@ -14,7 +14,7 @@ use wa_store::Store;
 
 use crate::{
     on_both_databases,
-    support::{Backend, TestDb, at, inbound, outbound, phone, postgres_url},
+    support::{Backend, TestDb, at, inbound, number, outbound, phone, postgres_url},
 };
 
 on_both_databases!(
@@ -38,6 +38,7 @@ async fn rows_for_an_unknown_tenant_are_not_found(db: TestDb) {
         messages
             .insert_inbound(
                 ghost,
+                &number(),
                 MessageId::generate(),
                 &inbound("g", customer.clone(), at(1))
             )
@@ -52,7 +53,9 @@ async fn rows_for_an_unknown_tenant_are_not_found(db: TestDb) {
         count_message: true,
     };
     assert!(matches!(
-        db.conversations().record_activity(ghost, &activity).await,
+        db.conversations()
+            .record_activity(ghost, &number(), &activity)
+            .await,
         Err(StoreError::NotFound)
     ));
 }

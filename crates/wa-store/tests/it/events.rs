@@ -25,7 +25,7 @@ use wa_domain::{
 
 use crate::{
     on_both_databases,
-    support::{Backend, TestDb, at, bsuid, inbound, outbound, phone, status, t0, wamid},
+    support::{Backend, TestDb, at, bsuid, inbound, number, outbound, phone, status, t0, wamid},
 };
 
 on_both_databases!(
@@ -237,7 +237,10 @@ async fn inbound_messages_log_received_or_reaction_and_replays_nothing(db: TestD
         (MessageId::generate(), inbound("a", customer.clone(), at(2))),
         (MessageId::generate(), reaction("r", customer.clone(), "z")),
     ];
-    let outcomes = repo.insert_inbound_batch(tenant, &batch).await.unwrap();
+    let outcomes = repo
+        .insert_inbound_batch(tenant, &number(), &batch)
+        .await
+        .unwrap();
     assert!(
         outcomes
             .iter()
@@ -248,8 +251,10 @@ async fn inbound_messages_log_received_or_reaction_and_replays_nothing(db: TestD
         .iter()
         .map(|(_, m)| (MessageId::generate(), m.clone()))
         .collect();
-    repo.insert_inbound_batch(tenant, &replay).await.unwrap();
-    repo.insert_inbound(tenant, MessageId::generate(), &batch[0].1)
+    repo.insert_inbound_batch(tenant, &number(), &replay)
+        .await
+        .unwrap();
+    repo.insert_inbound(tenant, &number(), MessageId::generate(), &batch[0].1)
         .await
         .unwrap();
 
@@ -293,22 +298,30 @@ async fn conversations_log_window_opened_and_customer_updated(db: TestDb) {
     let repo = db.conversations();
     let customer = CustomerIdentity::from_phone(phone(4));
     let first = repo
-        .record_activity(tenant, &activity(customer.clone(), "Erika", 0))
+        .record_activity(tenant, &number(), &activity(customer.clone(), "Erika", 0))
         .await
         .unwrap();
     // Inside the window: no new window event; same name: no update.
-    repo.record_activity(tenant, &activity(customer.clone(), "Erika", 60))
+    repo.record_activity(tenant, &number(), &activity(customer.clone(), "Erika", 60))
         .await
         .unwrap();
     // A new profile name.
-    repo.record_activity(tenant, &activity(customer.clone(), "Erika M.", 120))
-        .await
-        .unwrap();
+    repo.record_activity(
+        tenant,
+        &number(),
+        &activity(customer.clone(), "Erika M.", 120),
+    )
+    .await
+    .unwrap();
     // After the window closed: it opens again.
     let late = 25 * 3600;
-    repo.record_activity(tenant, &activity(customer.clone(), "Erika M.", late))
-        .await
-        .unwrap();
+    repo.record_activity(
+        tenant,
+        &number(),
+        &activity(customer.clone(), "Erika M.", late),
+    )
+    .await
+    .unwrap();
     // A number change.
     let renumbered = CustomerIdentity::from_phone(phone(5));
     repo.change_identity(
@@ -362,6 +375,7 @@ async fn a_health_change_is_logged_and_a_confirmation_is_not(db: TestDb) {
     connections
         .upsert(&Connection {
             tenant_id: tenant,
+            is_default: true,
             waba_id: WabaId::parse("102290129340398").unwrap(),
             phone_number_id: PhoneNumberId::parse("5550100").unwrap(),
             display_phone_number: "+1 555 0100".to_owned(),
@@ -382,7 +396,14 @@ async fn a_health_change_is_logged_and_a_confirmation_is_not(db: TestDb) {
         (ConnectionHealth::Invalid, Some("token expired".to_owned())),
     ] {
         connections
-            .set_health(tenant, health, reason, at(1), None)
+            .set_health(
+                tenant,
+                &PhoneNumberId::parse("5550100").unwrap(),
+                health,
+                reason,
+                at(1),
+                None,
+            )
             .await
             .unwrap();
     }
@@ -421,6 +442,7 @@ async fn a_health_change_is_logged_and_a_confirmation_is_not(db: TestDb) {
         db.connections()
             .set_health(
                 db.tenant().await,
+                &PhoneNumberId::parse("5550100").unwrap(),
                 ConnectionHealth::Active,
                 None,
                 at(1),
@@ -490,6 +512,7 @@ async fn one_tenant_never_reads_another_tenants_events(db: TestDb) {
     db.messages()
         .insert_inbound(
             a,
+            &number(),
             MessageId::generate(),
             &inbound("x", CustomerIdentity::from_bsuid(bsuid(6)), at(1)),
         )
@@ -502,6 +525,7 @@ async fn one_tenant_never_reads_another_tenants_events(db: TestDb) {
     db.messages()
         .insert_inbound(
             b,
+            &number(),
             MessageId::generate(),
             &inbound("x", CustomerIdentity::from_bsuid(bsuid(6)), at(1)),
         )
@@ -577,11 +601,11 @@ async fn window_deadlines_are_announced_once_per_expiry(db: TestDb) {
     let conversations = db.conversations();
     let customer = CustomerIdentity::from_phone(phone(8));
     conversations
-        .record_activity(a, &activity(customer.clone(), "Erika", 0))
+        .record_activity(a, &number(), &activity(customer.clone(), "Erika", 0))
         .await
         .unwrap();
     conversations
-        .record_activity(b, &activity(customer.clone(), "Max", 3600))
+        .record_activity(b, &number(), &activity(customer.clone(), "Max", 3600))
         .await
         .unwrap();
     let lead = Duration::hours(1);
@@ -647,7 +671,11 @@ async fn window_deadlines_are_announced_once_per_expiry(db: TestDb) {
     );
     // The customer writes again: the new expiry is announced in its turn.
     conversations
-        .record_activity(a, &activity(customer.clone(), "Erika", day + 8000))
+        .record_activity(
+            a,
+            &number(),
+            &activity(customer.clone(), "Erika", day + 8000),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -663,7 +691,11 @@ async fn window_deadlines_are_announced_once_per_expiry(db: TestDb) {
     );
     // A message that extends an open window after its closing was announced: announced again.
     conversations
-        .record_activity(a, &activity(customer, "Erika", 2 * day + 8000 - 300))
+        .record_activity(
+            a,
+            &number(),
+            &activity(customer, "Erika", 2 * day + 8000 - 300),
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -13,7 +13,7 @@ use wa_domain::{
 
 use crate::{
     on_both_databases,
-    support::{TestDb, at, bsuid, inbound, phone, wamid},
+    support::{TestDb, at, bsuid, inbound, number, phone, wamid},
 };
 
 on_both_databases!(
@@ -40,7 +40,9 @@ async fn an_inbound_message_is_stored_once(db: TestDb) {
     });
     let id = MessageId::generate();
     assert_eq!(
-        repo.insert_inbound(tenant, id, &message).await.unwrap(),
+        repo.insert_inbound(tenant, &number(), id, &message)
+            .await
+            .unwrap(),
         InboundInsert::Inserted(id)
     );
     let stored = repo.get(tenant, id).await.unwrap().unwrap();
@@ -57,7 +59,7 @@ async fn an_inbound_message_is_stored_once(db: TestDb) {
         body: "changed".to_owned(),
     };
     assert_eq!(
-        repo.insert_inbound(tenant, MessageId::generate(), &replay)
+        repo.insert_inbound(tenant, &number(), MessageId::generate(), &replay)
             .await
             .unwrap(),
         InboundInsert::Duplicate
@@ -78,7 +80,7 @@ async fn an_inbound_message_is_stored_once(db: TestDb) {
     // Storing the message made its conversation exist (messages always belong to one).
     assert!(
         db.conversations()
-            .find(tenant, &customer)
+            .find(tenant, &number(), &customer)
             .await
             .unwrap()
             .is_some()
@@ -93,7 +95,7 @@ async fn a_batch_reports_each_message_and_skips_replays(db: TestDb) {
         MessageId::generate(),
         inbound("one", customer.clone(), at(1)),
     );
-    repo.insert_inbound(tenant, earlier.0, &earlier.1)
+    repo.insert_inbound(tenant, &number(), earlier.0, &earlier.1)
         .await
         .unwrap();
 
@@ -115,7 +117,10 @@ async fn a_batch_reports_each_message_and_skips_replays(db: TestDb) {
             inbound("two", customer.clone(), at(2)),
         ),
     ];
-    let outcomes = repo.insert_inbound_batch(tenant, &batch).await.unwrap();
+    let outcomes = repo
+        .insert_inbound_batch(tenant, &number(), &batch)
+        .await
+        .unwrap();
     assert_eq!(
         outcomes,
         [
@@ -125,7 +130,10 @@ async fn a_batch_reports_each_message_and_skips_replays(db: TestDb) {
             InboundInsert::Duplicate,
         ]
     );
-    let replayed = repo.insert_inbound_batch(tenant, &batch).await.unwrap();
+    let replayed = repo
+        .insert_inbound_batch(tenant, &number(), &batch)
+        .await
+        .unwrap();
     assert!(replayed.iter().all(|o| *o == InboundInsert::Duplicate));
     let all = repo
         .list(
@@ -159,7 +167,9 @@ async fn concurrent_replays_store_one_message(db: TestDb) {
                         )
                     })
                     .collect();
-                repo.insert_inbound_batch(tenant, &batch).await.unwrap()
+                repo.insert_inbound_batch(tenant, &number(), &batch)
+                    .await
+                    .unwrap()
             })
         })
         .collect();
@@ -192,7 +202,7 @@ async fn a_failing_batch_stores_nothing(db: TestDb) {
     let repo = db.messages();
     let taken = MessageId::generate();
     let old_customer = CustomerIdentity::from_phone(phone(1));
-    repo.insert_inbound(tenant, taken, &inbound("a", old_customer, at(1)))
+    repo.insert_inbound(tenant, &number(), taken, &inbound("a", old_customer, at(1)))
         .await
         .unwrap();
 
@@ -207,7 +217,7 @@ async fn a_failing_batch_stores_nothing(db: TestDb) {
         (taken, inbound("c", new_customer.clone(), at(3))),
     ];
     assert!(matches!(
-        repo.insert_inbound_batch(tenant, &batch).await,
+        repo.insert_inbound_batch(tenant, &number(), &batch).await,
         Err(StoreError::Duplicate)
     ));
     for name in ["b", "c"] {
@@ -219,7 +229,7 @@ async fn a_failing_batch_stores_nothing(db: TestDb) {
     }
     assert_eq!(
         db.conversations()
-            .find(tenant, &new_customer)
+            .find(tenant, &number(), &new_customer)
             .await
             .unwrap(),
         None,
@@ -228,7 +238,7 @@ async fn a_failing_batch_stores_nothing(db: TestDb) {
 
     // Retried without the bad message, the batch stores what it should.
     let outcomes = repo
-        .insert_inbound_batch(tenant, &batch[..1])
+        .insert_inbound_batch(tenant, &number(), &batch[..1])
         .await
         .unwrap();
     assert_eq!(outcomes, [InboundInsert::Inserted(batch[0].0)]);

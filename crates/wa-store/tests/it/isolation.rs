@@ -20,7 +20,7 @@ use wa_store::CredentialRow;
 
 use crate::{
     on_both_databases,
-    support::{TestDb, at, bsuid, inbound, outbound, phone, status, t0, wamid},
+    support::{TestDb, at, bsuid, inbound, number, outbound, phone, status, t0, wamid},
 };
 
 on_both_databases!(
@@ -52,6 +52,7 @@ fn page<T>() -> Page<T> {
 fn connection(tenant: TenantId, number: &str) -> Connection {
     Connection {
         tenant_id: tenant,
+        is_default: true,
         waba_id: WabaId::parse("102290129340398").unwrap(),
         phone_number_id: PhoneNumberId::parse(number).unwrap(),
         display_phone_number: "+1 555 0100".to_owned(),
@@ -108,13 +109,19 @@ async fn populate(db: &TestDb, a: TenantId) -> Known {
         .unwrap();
     let received = MessageId::generate();
     messages
-        .insert_inbound(a, received, &inbound("a-in", a_customer(), at(2)))
+        .insert_inbound(
+            a,
+            &number(),
+            received,
+            &inbound("a-in", a_customer(), at(2)),
+        )
         .await
         .unwrap();
     for customer in [a_customer(), CustomerIdentity::from_bsuid(bsuid(1))] {
         db.conversations()
             .record_activity(
                 a,
+                &number(),
                 &CustomerActivity {
                     customer,
                     profile_name: Some("Erika".to_owned()),
@@ -164,9 +171,12 @@ async fn snapshot(db: &TestDb, a: TenantId) -> Snapshot {
             .list(a, &MessageFilter::default(), page())
             .await
             .unwrap(),
-        by_phone: conversations.find(a, &a_customer()).await.unwrap(),
+        by_phone: conversations
+            .find(a, &number(), &a_customer())
+            .await
+            .unwrap(),
         by_bsuid: conversations
-            .find(a, &CustomerIdentity::from_bsuid(bsuid(1)))
+            .find(a, &number(), &CustomerIdentity::from_bsuid(bsuid(1)))
             .await
             .unwrap(),
         open: conversations.list_open(a, t0(), page()).await.unwrap(),
@@ -213,8 +223,18 @@ async fn reads_with_another_tenants_identifiers_find_nothing(db: TestDb) {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(conversations.find(b, &a_customer()).await.unwrap(), None);
-    let a_conversation = conversations.find(a, &a_customer()).await.unwrap().unwrap();
+    assert_eq!(
+        conversations
+            .find(b, &number(), &a_customer())
+            .await
+            .unwrap(),
+        None
+    );
+    let a_conversation = conversations
+        .find(a, &number(), &a_customer())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         conversations
             .list_open(b, t0(), page())
@@ -312,14 +332,24 @@ async fn message_writes_with_another_tenants_identifiers_change_nothing(db: Test
     ));
     assert!(matches!(
         messages
-            .insert_inbound(b, known.inbound, &inbound("b-in", a_customer(), at(4)))
+            .insert_inbound(
+                b,
+                &number(),
+                known.inbound,
+                &inbound("b-in", a_customer(), at(4))
+            )
             .await,
         Err(StoreError::Duplicate)
     ));
     let replayed = MessageId::generate();
     assert_eq!(
         messages
-            .insert_inbound(b, replayed, &inbound("a-in", a_customer(), at(2)))
+            .insert_inbound(
+                b,
+                &number(),
+                replayed,
+                &inbound("a-in", a_customer(), at(2))
+            )
             .await
             .unwrap(),
         InboundInsert::Inserted(replayed)
@@ -327,7 +357,10 @@ async fn message_writes_with_another_tenants_identifiers_change_nothing(db: Test
     let batch_id = MessageId::generate();
     let batch = [(batch_id, inbound("a-out", a_customer(), at(2)))];
     assert_eq!(
-        messages.insert_inbound_batch(b, &batch).await.unwrap(),
+        messages
+            .insert_inbound_batch(b, &number(), &batch)
+            .await
+            .unwrap(),
         [InboundInsert::Inserted(batch_id)]
     );
     // B's copies of A's wamids are B's: B's status updates now reach them, not A's.
@@ -358,11 +391,19 @@ async fn conversation_writes_for_the_same_customer_stay_apart(db: TestDb) {
         opens_window: true,
         count_message: true,
     };
-    let b_row = conversations.record_activity(b, &later).await.unwrap();
+    let b_row = conversations
+        .record_activity(b, &number(), &later)
+        .await
+        .unwrap();
     assert_eq!(b_row.tenant_id, b);
     assert!(!a_ids.contains(&b_row.id));
     conversations
-        .record_outbound(b, &CustomerIdentity::from_bsuid(bsuid(1)), at(5_000))
+        .record_outbound(
+            b,
+            &number(),
+            &CustomerIdentity::from_bsuid(bsuid(1)),
+            at(5_000),
+        )
         .await
         .unwrap();
     // Identities A has (phone and BSUID on two rows) would merge A's rows if they leaked.
@@ -370,6 +411,7 @@ async fn conversation_writes_for_the_same_customer_stay_apart(db: TestDb) {
     let merged = conversations
         .record_activity(
             b,
+            &number(),
             &CustomerActivity {
                 customer: both.clone(),
                 ..later.clone()
@@ -392,7 +434,7 @@ async fn conversation_writes_for_the_same_customer_stay_apart(db: TestDb) {
         .unwrap();
     assert_eq!(
         conversations
-            .find(b, &CustomerIdentity::from_phone(phone(2)))
+            .find(b, &number(), &CustomerIdentity::from_phone(phone(2)))
             .await
             .unwrap()
             .map(|c| c.id),
@@ -409,10 +451,11 @@ async fn connections_credentials_and_keys_stay_apart(db: TestDb) {
     let connections = db.connections();
     let credentials = db.credentials();
 
-    // B has no connection: health and number updates find nothing, even though A has one.
+    // B has no connection: health and number updates of A's number find nothing for B.
+    let a_number = PhoneNumberId::parse("1111").unwrap();
     assert!(matches!(
         connections
-            .set_health(b, ConnectionHealth::Invalid, None, at(9), None)
+            .set_health(b, &a_number, ConnectionHealth::Invalid, None, at(9), None)
             .await,
         Err(StoreError::NotFound)
     ));
@@ -420,6 +463,7 @@ async fn connections_credentials_and_keys_stay_apart(db: TestDb) {
         connections
             .update_number_info(
                 b,
+                &a_number,
                 &PhoneNumberInfo {
                     quality_rating: Some("RED".to_owned()),
                     ..PhoneNumberInfo::default()

@@ -24,3 +24,4 @@ mod onboarding;
 mod outbox;
 mod setup;
 mod statuses;
+mod upgrade;

@@ -12,7 +12,7 @@ use wa_domain::{
 
 use crate::{
     on_both_databases,
-    support::{TestDb, at, bsuid, inbound, outbound, phone, t0, text, wamid},
+    support::{TestDb, at, bsuid, inbound, number, outbound, phone, t0, text, wamid},
 };
 
 on_both_databases!(
@@ -239,9 +239,14 @@ async fn listing_filters_and_pages_newest_first(db: TestDb) {
     }
     let customer = wa_domain::customer::CustomerIdentity::from_phone(phone(1));
     let reply_id = MessageId::generate();
-    repo.insert_inbound(tenant, reply_id, &inbound("in-1", customer, at(9)))
-        .await
-        .unwrap();
+    repo.insert_inbound(
+        tenant,
+        &number(),
+        reply_id,
+        &inbound("in-1", customer, at(9)),
+    )
+    .await
+    .unwrap();
     repo.mark_accepted(tenant, ids[0], &wamid("x"), at(1))
         .await
         .unwrap();

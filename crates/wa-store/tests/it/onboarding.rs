@@ -166,6 +166,7 @@ async fn templates_are_replaced_found_and_paused_per_tenant(db: TestDb) {
 fn connection(tenant: TenantId, number: &str, waba: &str) -> Connection {
     Connection {
         tenant_id: tenant,
+        is_default: true,
         waba_id: WabaId::parse(waba).unwrap(),
         phone_number_id: PhoneNumberId::parse(number).unwrap(),
         display_phone_number: "+1 555-010-0009".to_owned(),
@@ -197,16 +198,31 @@ async fn the_directory_finds_tenants_by_waba(db: TestDb) {
     assert_eq!(directory.tenant_for_waba(&waba).await.unwrap(), Some(b));
     let unknown = WabaId::parse("200000000000999").unwrap();
     assert_eq!(directory.tenant_for_waba(&unknown).await.unwrap(), None);
-    let mut expected = vec![a, b];
-    expected.sort_by_key(|t| t.as_uuid());
+    // A second number of A, in A's WABA: the directory lists numbers, each with its tenant.
+    let mut second = connection(a, "100000000000103", "200000000000101");
+    second.is_default = false;
+    db.connections().upsert(&second).await.unwrap();
     assert_eq!(
-        directory.connected_tenants(None, 10).await.unwrap(),
+        directory
+            .tenant_for_waba(&WabaId::parse("200000000000101").unwrap())
+            .await
+            .unwrap(),
+        Some(a)
+    );
+    let number = |n: &str| PhoneNumberId::parse(n).unwrap();
+    let expected = vec![
+        (a, number("100000000000101")),
+        (b, number("100000000000102")),
+        (a, number("100000000000103")),
+    ];
+    assert_eq!(
+        directory.connected_numbers(None, 10).await.unwrap(),
         expected
     );
-    let first = directory.connected_tenants(None, 1).await.unwrap();
+    let first = directory.connected_numbers(None, 1).await.unwrap();
     let rest = directory
-        .connected_tenants(first.last().copied(), 10)
+        .connected_numbers(first.last().map(|(_, n)| n.clone()), 10)
         .await
         .unwrap();
-    assert_eq!([first, rest].concat(), expected, "paged in id order");
+    assert_eq!([first, rest].concat(), expected, "paged in number order");
 }

@@ -40,6 +40,7 @@ async fn tenant_with_messages(
     db.connections()
         .upsert(&Connection {
             tenant_id: tenant,
+            is_default: true,
             waba_id: WabaId::parse("102290129340398").unwrap(),
             phone_number_id: PhoneNumberId::parse(number).unwrap(),
             display_phone_number: "+1 555 0100".to_owned(),
@@ -57,6 +58,7 @@ async fn tenant_with_messages(
     let mut ids = Vec::new();
     for n in 0..count {
         let mut message = outbound(tenant, Recipient::Phone(phone(customer)), None);
+        message.from = PhoneNumberId::parse(number).unwrap();
         message.created_at = at(i64::try_from(n).unwrap());
         db.messages().insert_outbound(&message).await.unwrap();
         ids.push(message.id);
@@ -164,6 +166,7 @@ async fn held_and_skipped_tenants_are_not_claimed(db: TestDb) {
     db.connections()
         .set_health(
             invalid,
+            &PhoneNumberId::parse("100000000000001").unwrap(),
             ConnectionHealth::Invalid,
             Some("190".into()),
             at(5),
@@ -180,7 +183,14 @@ async fn held_and_skipped_tenants_are_not_claimed(db: TestDb) {
 
     // The connection comes back: its messages were waiting in place.
     db.connections()
-        .set_health(invalid, ConnectionHealth::Active, None, at(6), None)
+        .set_health(
+            invalid,
+            &PhoneNumberId::parse("100000000000001").unwrap(),
+            ConnectionHealth::Active,
+            None,
+            at(6),
+            None,
+        )
         .await
         .unwrap();
     let claimed = db.outbox().claim_due(&request(100, 50, 50)).await.unwrap();

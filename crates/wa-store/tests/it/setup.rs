@@ -15,7 +15,7 @@ use crate::{
 
 on_both_databases!(
     tenants_are_created_listed_and_disabled,
-    a_connection_is_stored_replaced_and_resolved,
+    a_tenant_adds_numbers_and_chooses_its_default,
     connection_contracts_report_duplicates_and_missing_rows,
     health_and_number_info_update_in_place,
 );
@@ -23,6 +23,7 @@ on_both_databases!(
 fn connection(tenant: TenantId, phone_number_id: &str) -> Connection {
     Connection {
         tenant_id: tenant,
+        is_default: true,
         waba_id: WabaId::parse("102290129340398").unwrap(),
         phone_number_id: PhoneNumberId::parse(phone_number_id).unwrap(),
         display_phone_number: "+1 555 0100".to_owned(),
@@ -78,31 +79,86 @@ async fn tenants_are_created_listed_and_disabled(db: TestDb) {
     assert_eq!(repo.get(TenantId::generate()).await.unwrap(), None);
 }
 
-async fn a_connection_is_stored_replaced_and_resolved(db: TestDb) {
+async fn a_tenant_adds_numbers_and_chooses_its_default(db: TestDb) {
     let tenant = db.tenant().await;
     let repo = db.connections();
     assert_eq!(repo.get(tenant).await.unwrap(), None);
+    assert!(repo.list(tenant).await.unwrap().is_empty());
 
-    let first = connection(tenant, "1111");
+    // The first number is the default, whatever it asked.
+    let first = Connection {
+        is_default: false,
+        ..connection(tenant, "1111")
+    };
     repo.upsert(&first).await.unwrap();
+    let first = Connection {
+        is_default: true,
+        ..first
+    };
     assert_eq!(repo.get(tenant).await.unwrap(), Some(first.clone()));
     let number = PhoneNumberId::parse("1111").unwrap();
     assert_eq!(repo.resolve_tenant(&number).await.unwrap(), Some(tenant));
 
-    // Reconnecting with another number replaces the tenant's connection.
+    // Another number is added beside it; the default stays.
     let second = Connection {
+        is_default: false,
         health: ConnectionHealth::Active,
         verified_at: Some(at(60)),
         ..connection(tenant, "2222")
     };
     repo.upsert(&second).await.unwrap();
-    assert_eq!(repo.get(tenant).await.unwrap(), Some(second));
-    assert_eq!(repo.resolve_tenant(&number).await.unwrap(), None);
     let new_number = PhoneNumberId::parse("2222").unwrap();
+    assert_eq!(repo.get(tenant).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        repo.list(tenant).await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+    assert_eq!(
+        repo.get_number(tenant, &new_number).await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(repo.resolve_tenant(&number).await.unwrap(), Some(tenant));
     assert_eq!(
         repo.resolve_tenant(&new_number).await.unwrap(),
         Some(tenant)
     );
+
+    // Updating a number keeps it where it was; storing one as default moves the mark.
+    let renamed = Connection {
+        display_phone_number: "+1 555 2222".to_owned(),
+        ..second.clone()
+    };
+    repo.upsert(&renamed).await.unwrap();
+    assert_eq!(
+        repo.get_number(tenant, &new_number).await.unwrap(),
+        Some(renamed.clone())
+    );
+    repo.set_default(tenant, &new_number).await.unwrap();
+    let listed = repo.list(tenant).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|c| (c.phone_number_id.as_str(), c.is_default))
+            .collect::<Vec<_>>(),
+        [("2222", true), ("1111", false)]
+    );
+    repo.upsert(&first).await.unwrap();
+    assert_eq!(repo.get(tenant).await.unwrap(), Some(first.clone()));
+
+    // Removing the default makes the remaining number the default.
+    repo.remove(tenant, &number).await.unwrap();
+    assert_eq!(repo.resolve_tenant(&number).await.unwrap(), None);
+    let left = repo.get(tenant).await.unwrap().unwrap();
+    assert_eq!(left.phone_number_id, new_number);
+    assert!(left.is_default);
+    assert!(matches!(
+        repo.remove(tenant, &number).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        repo.set_default(tenant, &number).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn connection_contracts_report_duplicates_and_missing_rows(db: TestDb) {
@@ -117,16 +173,31 @@ async fn connection_contracts_report_duplicates_and_missing_rows(db: TestDb) {
         repo.upsert(&connection(TenantId::generate(), "3333")).await,
         Err(StoreError::NotFound)
     ));
+    // Another tenant's number is not found, nor is a number nobody has.
+    let a_number = PhoneNumberId::parse("1111").unwrap();
     assert!(matches!(
-        repo.set_health(b, ConnectionHealth::Active, None, t0(), None)
+        repo.set_health(b, &a_number, ConnectionHealth::Active, None, t0(), None)
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        repo.update_number_info(b, &PhoneNumberInfo::default())
+        repo.update_number_info(b, &a_number, &PhoneNumberInfo::default())
             .await,
         Err(StoreError::NotFound)
     ));
+    assert!(matches!(
+        repo.set_default(b, &a_number).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        repo.remove(b, &a_number).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(repo.get_number(b, &a_number).await.unwrap(), None);
+    assert_eq!(
+        repo.get(a).await.unwrap().unwrap().phone_number_id,
+        a_number
+    );
 }
 
 async fn health_and_number_info_update_in_place(db: TestDb) {
@@ -134,13 +205,28 @@ async fn health_and_number_info_update_in_place(db: TestDb) {
     let repo = db.connections();
     repo.upsert(&connection(tenant, "1111")).await.unwrap();
 
-    repo.set_health(tenant, ConnectionHealth::Active, None, at(10), Some(at(10)))
-        .await
-        .unwrap();
+    let number = PhoneNumberId::parse("1111").unwrap();
+    repo.set_health(
+        tenant,
+        &number,
+        ConnectionHealth::Active,
+        None,
+        at(10),
+        Some(at(10)),
+    )
+    .await
+    .unwrap();
     // The same health again keeps the time it changed; verified_at is kept when not given.
-    repo.set_health(tenant, ConnectionHealth::Active, None, at(20), None)
-        .await
-        .unwrap();
+    repo.set_health(
+        tenant,
+        &number,
+        ConnectionHealth::Active,
+        None,
+        at(20),
+        None,
+    )
+    .await
+    .unwrap();
     let stored = repo.get(tenant).await.unwrap().unwrap();
     assert_eq!(stored.health, ConnectionHealth::Active);
     assert_eq!(stored.health_changed_at, at(10));
@@ -148,6 +234,7 @@ async fn health_and_number_info_update_in_place(db: TestDb) {
 
     repo.set_health(
         tenant,
+        &number,
         ConnectionHealth::Invalid,
         Some("token expired".to_owned()),
         at(30),
@@ -166,12 +253,16 @@ async fn health_and_number_info_update_in_place(db: TestDb) {
         messaging_limit: Some("TIER_1K".to_owned()),
         ..PhoneNumberInfo::default()
     };
-    repo.update_number_info(tenant, &info).await.unwrap();
+    repo.update_number_info(tenant, &number, &info)
+        .await
+        .unwrap();
     let later = PhoneNumberInfo {
         quality_rating: Some("YELLOW".to_owned()),
         ..PhoneNumberInfo::default()
     };
-    repo.update_number_info(tenant, &later).await.unwrap();
+    repo.update_number_info(tenant, &number, &later)
+        .await
+        .unwrap();
     let stored = repo.get(tenant).await.unwrap().unwrap();
     assert_eq!(stored.quality_rating.as_deref(), Some("YELLOW"));
     // Not reported the second time: kept. Throughput follows the level Meta last reported.

@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime, macros::datetime};
 use wa_domain::{
     content::{OutboundContent, Text},
     customer::CustomerIdentity,
-    ids::{Bsuid, MessageId, PhoneNumber, Recipient, TenantId, WaMessageId},
+    ids::{Bsuid, MessageId, PhoneNumber, PhoneNumberId, Recipient, TenantId, WaMessageId},
     inbound::{InboundContent, InboundMessage},
     message::{NewOutbound, OutboundMessage, StatusUpdate},
     ports::TenantRepository,
@@ -192,6 +192,11 @@ pub(crate) fn at(seconds: i64) -> OffsetDateTime {
     t0() + Duration::seconds(seconds)
 }
 
+/// The business number the fixtures send from and receive at.
+pub(crate) fn number() -> PhoneNumberId {
+    PhoneNumberId::parse("106540352242922").expect("valid phone number id")
+}
+
 pub(crate) fn phone(n: u32) -> PhoneNumber {
     PhoneNumber::parse(format!("4915{n:08}")).expect("valid phone")
 }
@@ -213,6 +218,7 @@ pub(crate) fn outbound(tenant: TenantId, to: Recipient, key: Option<&str>) -> Ne
     NewOutbound {
         id: MessageId::generate(),
         tenant_id: tenant,
+        from: number(),
         message: OutboundMessage {
             recipient: to,
             content: text("hello"),

@@ -8,7 +8,7 @@ use crate::{
     error_class::ErrorClass,
     graph::{GraphError, GraphErrorInfo},
     ids::{PhoneNumberId, TenantId, WabaId},
-    usecase::test_support::{Mocks, NOW, connection},
+    usecase::test_support::{Mocks, NOW, business_number, connection},
 };
 
 use super::*;
@@ -24,6 +24,7 @@ fn request() -> ConnectRequest {
         .unwrap(),
         access_token: SecretString::from("EAAG-secret"),
         token_expires_at: None,
+        make_default: true,
     }
 }
 
@@ -61,19 +62,22 @@ fn connect_mocks(
     mocks
         .connections
         .expect_set_health()
-        .returning(move |_, health, reason, _, _| {
+        .returning(move |_, _, health, reason, _, _| {
             recorded.lock().unwrap().push((health, reason));
             Ok(())
         });
     let state = healths.clone();
-    mocks.connections.expect_get().returning(move |t| {
-        let mut c = connection(t, ConnectionHealth::Pending);
-        if let Some((health, reason)) = state.lock().unwrap().last().cloned() {
-            c.health = health;
-            c.health_reason = reason;
-        }
-        Ok(Some(c))
-    });
+    mocks
+        .connections
+        .expect_get_number()
+        .returning(move |t, _| {
+            let mut c = connection(t, ConnectionHealth::Pending);
+            if let Some((health, reason)) = state.lock().unwrap().last().cloned() {
+                c.health = health;
+                c.health_reason = reason;
+            }
+            Ok(Some(c))
+        });
     let answer = Arc::new(answer);
     mocks
         .graph
@@ -109,9 +113,9 @@ async fn a_working_connection_becomes_active_and_verified() {
     mocks
         .connections
         .expect_update_number_info()
-        .withf(move |t, i| *t == tenant && *i == info)
+        .withf(move |t, n, i| *t == tenant && *n == business_number() && *i == info)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     mocks
         .vault
         .expect_mark_verified()
@@ -160,7 +164,7 @@ async fn a_number_not_on_the_cloud_api_is_disconnected() {
     mocks
         .connections
         .expect_update_number_info()
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     mocks
         .vault
         .expect_mark_verified()
@@ -188,8 +192,8 @@ async fn a_transient_failure_never_demotes_an_active_connection() {
     let mut mocks = Mocks::default();
     mocks
         .connections
-        .expect_get()
-        .returning(move |t| Ok(Some(connection(t, ConnectionHealth::Active))));
+        .expect_get_number()
+        .returning(move |t, _| Ok(Some(connection(t, ConnectionHealth::Active))));
     mocks
         .vault
         .expect_get()
@@ -199,7 +203,7 @@ async fn a_transient_failure_never_demotes_an_active_connection() {
         .expect_phone_number_info()
         .returning(|_| Err(error(ErrorClass::Retryable, Some(2))));
     // No set_health expectation: calling it would panic.
-    let connection = verify_connection(&mocks.into_ports(), tenant)
+    let connection = verify_connection(&mocks.into_ports(), tenant, &business_number())
         .await
         .unwrap();
     assert_eq!(connection.health, ConnectionHealth::Active);
@@ -219,8 +223,8 @@ async fn verify_without_a_token_marks_it_invalid() {
     let mut mocks = Mocks::default();
     mocks
         .connections
-        .expect_get()
-        .returning(move |t| Ok(Some(connection(t, ConnectionHealth::Active))));
+        .expect_get_number()
+        .returning(move |t, _| Ok(Some(connection(t, ConnectionHealth::Active))));
     mocks
         .vault
         .expect_get()
@@ -228,10 +232,10 @@ async fn verify_without_a_token_marks_it_invalid() {
     mocks
         .connections
         .expect_set_health()
-        .withf(|_, health, _, _, _| *health == ConnectionHealth::Invalid)
+        .withf(|_, _, health, _, _, _| *health == ConnectionHealth::Invalid)
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
-    verify_connection(&mocks.into_ports(), tenant)
+        .returning(|_, _, _, _, _, _| Ok(()));
+    verify_connection(&mocks.into_ports(), tenant, &business_number())
         .await
         .unwrap();
 }

@@ -10,7 +10,7 @@ use crate::{
     ids::{Bsuid, MessageId, PhoneNumber, TenantId, WaMessageId},
     inbound::{InboundContent, InboundMessage, SystemKind},
     ports::InboundInsert,
-    usecase::test_support::{Mocks, customer},
+    usecase::test_support::{Mocks, business_number, customer},
 };
 
 use super::*;
@@ -40,12 +40,18 @@ fn recording_conversations(mocks: &mut Mocks, tenant: TenantId) -> Activities {
     mocks
         .conversations
         .expect_record_activity()
-        .returning(move |t, activity| {
+        .returning(move |t, number, activity| {
             assert_eq!(t, tenant);
+            assert_eq!(
+                number,
+                &business_number(),
+                "the window of the number written to"
+            );
             recorded.lock().unwrap().push(activity.clone());
             Ok(Conversation {
                 id: ConversationId::generate(),
                 tenant_id: t,
+                phone_number_id: number.clone(),
                 customer: activity.customer.clone(),
                 profile_name: activity.profile_name.clone(),
                 window: None,
@@ -63,8 +69,8 @@ async fn new_messages_are_stored_counted_and_open_the_window() {
     mocks
         .messages
         .expect_insert_inbound_batch()
-        .withf(move |t, batch| *t == tenant && batch.len() == 1)
-        .returning(|_, batch| {
+        .withf(move |t, n, batch| *t == tenant && *n == business_number() && batch.len() == 1)
+        .returning(|_, _, batch| {
             Ok(batch
                 .iter()
                 .map(|(id, _)| InboundInsert::Inserted(*id))
@@ -74,6 +80,7 @@ async fn new_messages_are_stored_counted_and_open_the_window() {
     let report = record_inbound(
         &mocks.into_ports(),
         tenant,
+        &business_number(),
         &[inbound("wamid.1", text("שלום 👋"))],
     )
     .await
@@ -93,11 +100,12 @@ async fn a_replay_refreshes_the_conversation_without_counting_twice() {
     mocks
         .messages
         .expect_insert_inbound_batch()
-        .returning(|_, batch| Ok(vec![InboundInsert::Duplicate; batch.len()]));
+        .returning(|_, _, batch| Ok(vec![InboundInsert::Duplicate; batch.len()]));
     let activities = recording_conversations(&mut mocks, tenant);
     let report = record_inbound(
         &mocks.into_ports(),
         tenant,
+        &business_number(),
         &[inbound("wamid.1", text("hi"))],
     )
     .await
@@ -119,7 +127,7 @@ async fn reactions_do_not_open_the_window() {
     mocks
         .messages
         .expect_insert_inbound_batch()
-        .returning(|_, batch| {
+        .returning(|_, _, batch| {
             Ok(batch
                 .iter()
                 .map(|(id, _)| InboundInsert::Inserted(*id))
@@ -130,9 +138,14 @@ async fn reactions_do_not_open_the_window() {
         message_id: WaMessageId::parse("wamid.ours").unwrap(),
         emoji: Some("👍".into()),
     };
-    record_inbound(&mocks.into_ports(), tenant, &[inbound("wamid.2", reaction)])
-        .await
-        .unwrap();
+    record_inbound(
+        &mocks.into_ports(),
+        tenant,
+        &business_number(),
+        &[inbound("wamid.2", reaction)],
+    )
+    .await
+    .unwrap();
     assert!(!activities.lock().unwrap()[0].opens_window);
 }
 
@@ -143,7 +156,7 @@ async fn a_changed_number_moves_the_conversation() {
     mocks
         .messages
         .expect_insert_inbound_batch()
-        .returning(|_, batch| {
+        .returning(|_, _, batch| {
             Ok(batch
                 .iter()
                 .map(|(id, _)| InboundInsert::Inserted(*id))
@@ -169,9 +182,14 @@ async fn a_changed_number_moves_the_conversation() {
         },
         body: Some("User changed number".into()),
     };
-    let report = record_inbound(&mocks.into_ports(), tenant, &[inbound("wamid.sys", system)])
-        .await
-        .unwrap();
+    let report = record_inbound(
+        &mocks.into_ports(),
+        tenant,
+        &business_number(),
+        &[inbound("wamid.sys", system)],
+    )
+    .await
+    .unwrap();
     assert_eq!(report.identity_changes, 1);
     assert!(
         !activities.lock().unwrap()[0].opens_window,
@@ -186,7 +204,7 @@ async fn a_changed_user_id_keeps_the_phone() {
     mocks
         .messages
         .expect_insert_inbound_batch()
-        .returning(|_, batch| {
+        .returning(|_, _, batch| {
             Ok(batch
                 .iter()
                 .map(|(id, _)| InboundInsert::Inserted(*id))
@@ -214,6 +232,7 @@ async fn a_changed_user_id_keeps_the_phone() {
     record_inbound(
         &mocks.into_ports(),
         tenant,
+        &business_number(),
         &[inbound("wamid.sys2", system)],
     )
     .await
@@ -222,9 +241,14 @@ async fn a_changed_user_id_keeps_the_phone() {
 
 #[tokio::test]
 async fn an_empty_batch_touches_nothing() {
-    let report = record_inbound(&Mocks::default().into_ports(), TenantId::generate(), &[])
-        .await
-        .unwrap();
+    let report = record_inbound(
+        &Mocks::default().into_ports(),
+        TenantId::generate(),
+        &business_number(),
+        &[],
+    )
+    .await
+    .unwrap();
     assert_eq!(report, InboundReport::default());
     let _ = MessageId::generate();
 }

@@ -3,16 +3,16 @@
 use std::sync::{Arc, Mutex};
 
 use crate::{
-    connection::ConnectionHealth,
+    connection::{Connection, ConnectionHealth},
     credential::{CredentialKind, ExposeSecret, SecretString},
     error_class::{ErrorClass, RateLimitScope},
     graph::{GraphError, GraphErrorInfo, SendReceipt},
-    ids::{MessageId, TenantId, WaMessageId},
+    ids::{MessageId, PhoneNumberId, TenantId, WaMessageId},
     message::{MessageBody, NewOutbound, OutboundMessage, StoredMessage},
     ports::{OutboundInsert, VaultError},
     status::{Lifecycle, MessageStatus, Transition},
     usecase::test_support::{
-        Mocks, NOW, closed_window, connection, customer, open_window, text_message,
+        Mocks, NOW, business_number, closed_window, connection, customer, open_window, text_message,
     },
 };
 
@@ -22,6 +22,7 @@ fn stored(new: &NewOutbound) -> StoredMessage {
     StoredMessage {
         id: new.id,
         tenant_id: new.tenant_id,
+        phone_number_id: new.from.clone(),
         wamid: None,
         customer: new.message.recipient.clone().into(),
         body: MessageBody::Outbound(new.message.content.clone()),
@@ -39,6 +40,7 @@ fn pending_message(tenant_id: TenantId, id: MessageId) -> StoredMessage {
     stored(&NewOutbound {
         id,
         tenant_id,
+        from: business_number(),
         message: text_message("hello"),
         idempotency_key: None,
         created_at: NOW,
@@ -86,9 +88,15 @@ async fn enqueue_stores_a_pending_message_when_the_window_is_open() {
         });
     let ports = mocks.into_ports();
 
-    let enqueued = enqueue(&ports, tenant, text_message("hi"), Some("key-1".into()))
-        .await
-        .unwrap();
+    let enqueued = enqueue(
+        &ports,
+        tenant,
+        text_message("hi"),
+        None,
+        Some("key-1".into()),
+    )
+    .await
+    .unwrap();
 
     assert!(!enqueued.replayed);
     assert_eq!(enqueued.message.lifecycle.status, MessageStatus::Pending);
@@ -107,7 +115,7 @@ async fn enqueue_refuses_free_form_after_the_window_closed() {
         .with_connection(tenant, ConnectionHealth::Active)
         .with_window(tenant, Some(closed_window()))
         .into_ports();
-    let err = enqueue(&ports, tenant, text_message("hi"), None)
+    let err = enqueue(&ports, tenant, text_message("hi"), None, None)
         .await
         .unwrap_err();
     let SendError::WindowClosed(closed) = err else {
@@ -142,7 +150,7 @@ async fn enqueue_lets_a_template_through_a_closed_window_without_looking_at_it()
         TemplateName::parse("hello_world").unwrap(),
         LanguageCode::parse("en_US").unwrap(),
     ));
-    let enqueued = enqueue(&mocks.into_ports(), tenant, message, None)
+    let enqueued = enqueue(&mocks.into_ports(), tenant, message, None, None)
         .await
         .unwrap();
     assert!(enqueued.message.body.kind() == crate::message::MessageKind::Template);
@@ -154,8 +162,11 @@ async fn enqueue_refuses_free_form_to_a_customer_who_never_wrote() {
     let mut mocks = Mocks::default()
         .with_tenant(tenant, true)
         .with_connection(tenant, ConnectionHealth::Active);
-    mocks.conversations.expect_find().returning(|_, _| Ok(None));
-    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None)
+    mocks
+        .conversations
+        .expect_find()
+        .returning(|_, _, _| Ok(None));
+    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None, None)
         .await
         .unwrap_err();
     assert!(
@@ -173,20 +184,20 @@ async fn enqueue_checks_tenant_and_connection() {
 
     let mut mocks = Mocks::default();
     mocks.tenants.expect_get().returning(|_| Ok(None));
-    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None)
+    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, SendError::TenantNotFound), "{err:?}");
 
     let ports = Mocks::default().with_tenant(tenant, false).into_ports();
-    let err = enqueue(&ports, tenant, text_message("hi"), None)
+    let err = enqueue(&ports, tenant, text_message("hi"), None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, SendError::TenantDisabled), "{err:?}");
 
     let mut mocks = Mocks::default().with_tenant(tenant, true);
     mocks.connections.expect_get().returning(|_| Ok(None));
-    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None)
+    let err = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None, None)
         .await
         .unwrap_err();
     assert!(matches!(err, SendError::NotConnected), "{err:?}");
@@ -200,7 +211,7 @@ async fn enqueue_checks_tenant_and_connection() {
             .with_tenant(tenant, true)
             .with_connection(tenant, health)
             .into_ports();
-        let err = enqueue(&ports, tenant, text_message("hi"), None)
+        let err = enqueue(&ports, tenant, text_message("hi"), None, None)
             .await
             .unwrap_err();
         assert!(
@@ -226,6 +237,7 @@ async fn enqueue_with_a_used_idempotency_key_returns_the_first_message() {
         &mocks.into_ports(),
         tenant,
         text_message("other text"),
+        None,
         Some("key-1".into()),
     )
     .await
@@ -255,6 +267,7 @@ async fn enqueue_losing_an_idempotency_race_returns_the_winner() {
         &mocks.into_ports(),
         tenant,
         text_message("hi"),
+        None,
         Some("k".into()),
     )
     .await
@@ -275,6 +288,7 @@ async fn enqueue_rejects_a_reaction_that_quotes_a_message() {
         TenantId::generate(),
         message,
         None,
+        None,
     )
     .await
     .unwrap_err();
@@ -292,6 +306,7 @@ async fn enqueue_rejects_bad_idempotency_keys() {
             &Mocks::default().into_ports(),
             tenant,
             text_message("hi"),
+            None,
             Some(key.to_owned()),
         )
         .await
@@ -374,9 +389,9 @@ async fn deliver_sends_with_our_id_as_callback_and_records_the_wamid() {
     mocks
         .conversations
         .expect_record_outbound()
-        .withf(move |t, c, _| *t == tenant && *c == customer())
+        .withf(move |t, n, c, _| *t == tenant && *n == business_number() && *c == customer())
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
 
     let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
     assert_eq!(
@@ -485,14 +500,15 @@ async fn deliver_holds_the_message_and_invalidates_the_connection_on_auth_errors
     mocks
         .connections
         .expect_set_health()
-        .withf(move |t, health, reason, _, verified| {
+        .withf(move |t, n, health, reason, _, verified| {
             *t == tenant
+                && *n == business_number()
                 && *health == ConnectionHealth::Invalid
                 && reason.as_ref().unwrap().contains("190")
                 && verified.is_none()
         })
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(()));
     // No mark_failed expectation: the message must not fail.
     let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
     assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
@@ -552,9 +568,9 @@ async fn deliver_holds_and_invalidates_when_the_token_is_missing() {
     mocks
         .connections
         .expect_set_health()
-        .withf(|_, health, _, _, _| *health == ConnectionHealth::Invalid)
+        .withf(|_, _, health, _, _, _| *health == ConnectionHealth::Invalid)
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(()));
     let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
     assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
 }
@@ -642,11 +658,216 @@ async fn enqueue_refuses_a_paused_template_naming_its_status() {
         TemplateName::parse("hello_world").unwrap(),
         LanguageCode::parse("en_US").unwrap(),
     ));
-    let err = enqueue(&mocks.into_ports(), tenant, message, None)
+    let err = enqueue(&mocks.into_ports(), tenant, message, None, None)
         .await
         .unwrap_err();
     let SendError::TemplateMismatch(TemplateMismatch::NotApproved { status, .. }) = err else {
         panic!("expected NotApproved, got {err:?}")
     };
     assert_eq!(status, "PAUSED");
+}
+
+// ---- several numbers ----------------------------------------------------------------------
+
+/// The tenant's second number (not its default).
+fn sales_number() -> PhoneNumberId {
+    PhoneNumberId::parse("106540352242999").unwrap()
+}
+
+/// Mocks for a tenant with two numbers: the default (support) and `sales` with `sales_health`;
+/// the customer's window is open with the default number and closed with the sales number.
+fn two_numbers(tenant: TenantId, sales_health: ConnectionHealth) -> Mocks {
+    let mut mocks = Mocks::default().with_tenant(tenant, true);
+    let numbers = move || {
+        let support = connection(tenant, ConnectionHealth::Active);
+        let sales = Connection {
+            is_default: false,
+            phone_number_id: sales_number(),
+            display_phone_number: "+1 555-078-9999".to_owned(),
+            health: sales_health,
+            ..connection(tenant, ConnectionHealth::Active)
+        };
+        vec![support, sales]
+    };
+    mocks.connections.expect_list().returning(move |t| {
+        assert_eq!(t, tenant, "queried another tenant");
+        Ok(numbers())
+    });
+    mocks.connections.expect_get().returning(move |t| {
+        assert_eq!(t, tenant, "queried another tenant");
+        Ok(numbers().into_iter().find(|c| c.is_default))
+    });
+    mocks
+        .connections
+        .expect_get_number()
+        .returning(move |t, number| {
+            assert_eq!(t, tenant, "queried another tenant");
+            Ok(numbers().into_iter().find(|c| &c.phone_number_id == number))
+        });
+    mocks
+        .conversations
+        .expect_find()
+        .returning(move |t, number, customer| {
+            let window = if *number == business_number() {
+                open_window()
+            } else {
+                closed_window()
+            };
+            Ok(Some(crate::conversation::Conversation {
+                id: crate::conversation::ConversationId::generate(),
+                tenant_id: t,
+                phone_number_id: number.clone(),
+                customer: customer.clone(),
+                profile_name: None,
+                window: Some(window),
+                last_message_at: None,
+                message_count: 1,
+            }))
+        });
+    mocks
+}
+
+fn expect_stored_from(mocks: &mut Mocks, number: PhoneNumberId) {
+    mocks
+        .messages
+        .expect_insert_outbound()
+        .withf(move |new| new.from == number)
+        .times(1)
+        .returning(|new| Ok(OutboundInsert::Inserted(stored(new))));
+}
+
+#[tokio::test]
+async fn a_send_goes_from_the_default_number_or_the_one_it_names() {
+    let tenant = TenantId::generate();
+    // No `from`: the default number, whose window is open.
+    let mut mocks = two_numbers(tenant, ConnectionHealth::Active);
+    expect_stored_from(&mut mocks, business_number());
+    let enqueued = enqueue(&mocks.into_ports(), tenant, text_message("hi"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(enqueued.message.phone_number_id, business_number());
+
+    // Named by its id, or by its display number in another notation; a template needs no
+    // window.
+    for from in ["106540352242999", "+1 (555) 078 9999", "15550789999"] {
+        let mut mocks = two_numbers(tenant, ConnectionHealth::Active);
+        expect_stored_from(&mut mocks, sales_number());
+        let mut message = text_message("hi");
+        message.content = crate::content::OutboundContent::Template(
+            crate::content::Template::without_parameters(
+                crate::ids::TemplateName::parse("hello_world").unwrap(),
+                crate::ids::LanguageCode::parse("en_US").unwrap(),
+            ),
+        );
+        mocks.templates.expect_last_synced().returning(|_| Ok(None));
+        let enqueued = enqueue(&mocks.into_ports(), tenant, message, Some(from), None)
+            .await
+            .unwrap();
+        assert_eq!(enqueued.message.phone_number_id, sales_number(), "{from}");
+    }
+}
+
+#[tokio::test]
+async fn the_window_is_the_sending_numbers() {
+    let tenant = TenantId::generate();
+    // Open with the default number, closed with the sales number: free-form text is refused
+    // from the sales number only.
+    let err = enqueue(
+        &two_numbers(tenant, ConnectionHealth::Active).into_ports(),
+        tenant,
+        text_message("hi"),
+        Some("106540352242999"),
+        None,
+    )
+    .await
+    .unwrap_err();
+    let SendError::WindowClosed(closed) = err else {
+        panic!("expected WindowClosed, got {err:?}")
+    };
+    assert_eq!(closed.closed_at, Some(closed_window().expires_at));
+
+    let mut mocks = two_numbers(tenant, ConnectionHealth::Active);
+    expect_stored_from(&mut mocks, business_number());
+    enqueue(
+        &mocks.into_ports(),
+        tenant,
+        text_message("hi"),
+        Some("106540352242922"),
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn another_tenants_or_an_inactive_number_is_refused() {
+    let tenant = TenantId::generate();
+    let err = enqueue(
+        &two_numbers(tenant, ConnectionHealth::Active).into_ports(),
+        tenant,
+        text_message("hi"),
+        Some("106540352240000"),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, SendError::UnknownNumber(from) if from == "106540352240000"),
+        "{err:?}"
+    );
+    let err = enqueue(
+        &two_numbers(tenant, ConnectionHealth::Disconnected).into_ports(),
+        tenant,
+        text_message("hi"),
+        Some("+1 555-078-9999"),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::ConnectionNotActive(ConnectionHealth::Disconnected)
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn delivery_checks_and_uses_the_messages_own_number() {
+    let tenant = TenantId::generate();
+    let id = MessageId::generate();
+    // Queued from the sales number, whose window has closed since: it fails, and nothing is
+    // sent from the default number instead.
+    let mut mocks = two_numbers(tenant, ConnectionHealth::Active);
+    let mut message = pending_message(tenant, id);
+    message.phone_number_id = sales_number();
+    mocks
+        .messages
+        .expect_get()
+        .returning(move |_, _| Ok(Some(message.clone())));
+    mocks
+        .messages
+        .expect_mark_failed()
+        .withf(|_, _, failure, _| failure.class == ErrorClass::WindowClosed)
+        .times(1)
+        .returning(|_, _, _, _| {
+            Ok(Transition::Advanced {
+                from: MessageStatus::Pending,
+                to: MessageStatus::Failed,
+            })
+        });
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert!(matches!(delivery, Delivery::Failed { .. }), "{delivery:?}");
+
+    // Queued from the sales number, now disconnected: held, not sent from another number.
+    let mut mocks = two_numbers(tenant, ConnectionHealth::Disconnected);
+    let mut message = pending_message(tenant, id);
+    message.phone_number_id = sales_number();
+    mocks
+        .messages
+        .expect_get()
+        .returning(move |_, _| Ok(Some(message.clone())));
+    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
 }

@@ -174,22 +174,32 @@ fn mocks(tenant: TenantId, world: &Shared, fail_subscribe: bool) -> Mocks {
     mocks
         .connections
         .expect_update_number_info()
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     let w = world.clone();
     mocks
         .connections
         .expect_set_health()
-        .returning(move |_, health, _, _, _| {
+        .returning(move |_, _, health, _, _, _| {
             w.lock().unwrap().connection_health = Some(health);
             Ok(())
         });
     let w = world.clone();
+    let d = world.clone();
     mocks.connections.expect_get().returning(move |t| {
-        Ok(w.lock()
+        Ok(d.lock()
             .unwrap()
             .connection_health
             .map(|health| connection(t, health)))
     });
+    mocks
+        .connections
+        .expect_get_number()
+        .returning(move |t, _| {
+            Ok(w.lock()
+                .unwrap()
+                .connection_health
+                .map(|health| connection(t, health)))
+        });
     mocks
 }
 

@@ -2,7 +2,7 @@
 
 use crate::{
     ids::TenantId,
-    usecase::test_support::{Mocks, closed_window, customer, open_window},
+    usecase::test_support::{Mocks, business_number, closed_window, customer, open_window},
 };
 
 use super::*;
@@ -13,20 +13,27 @@ async fn open_closed_and_never_opened() {
     let ports = Mocks::default()
         .with_window(tenant, Some(open_window()))
         .into_ports();
-    let state = read_window(&ports, tenant, &customer()).await.unwrap();
+    let state = read_window(&ports, tenant, &business_number(), &customer())
+        .await
+        .unwrap();
     assert!(state.open);
     assert_eq!(state.expires_at, Some(open_window().expires_at));
 
     let ports = Mocks::default()
         .with_window(tenant, Some(closed_window()))
         .into_ports();
-    let state = read_window(&ports, tenant, &customer()).await.unwrap();
+    let state = read_window(&ports, tenant, &business_number(), &customer())
+        .await
+        .unwrap();
     assert!(!state.open);
     assert_eq!(state.last_inbound_at, Some(closed_window().last_inbound_at));
 
     let mut mocks = Mocks::default();
-    mocks.conversations.expect_find().returning(|_, _| Ok(None));
-    let state = read_window(&mocks.into_ports(), tenant, &customer())
+    mocks
+        .conversations
+        .expect_find()
+        .returning(|_, _, _| Ok(None));
+    let state = read_window(&mocks.into_ports(), tenant, &business_number(), &customer())
         .await
         .unwrap();
     assert_eq!(
