@@ -7,9 +7,12 @@
 //!   `bench e2e`: the service end to end under load beside the bare-reqwest floor
 //!   (see `bench_e2e.rs`).
 //! - `migrate`: applies or rolls back the schema (see `migrate.rs`).
+//! - `api-fuzz`: schemathesis against `wa serve` on SQLite and PostgreSQL, checking the
+//!   OpenAPI document (see `api_fuzz.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod api_fuzz;
 mod bench_e2e;
 #[cfg(feature = "migrate")]
 mod migrate;
@@ -32,6 +35,7 @@ fn main() -> Result<()> {
         }
         "bench" => test_suite::bench(&workspace_root(), &rest),
         "migrate" => migrate(&workspace_root(), &rest),
+        "api-fuzz" => api_fuzz::run(&workspace_root(), &rest),
         "" | "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -53,7 +57,9 @@ fn print_help() {
          bench e2e [--quick]      wa serve under load on SQLite and PostgreSQL beside the\n                                  \
          bare-reqwest floor (needs nginx and ../shared/bench)\n  \
          migrate [up|down [N]|status|fresh]\n                                  \
-         the schema, on DATABASE_URL or data/wa.db"
+         the schema, on DATABASE_URL or data/wa.db\n  \
+         api-fuzz [--max-examples N] [--sqlite-only]\n                                  \
+         schemathesis (pinned, from PyPI) against wa serve on SQLite and PostgreSQL"
     );
 }
 

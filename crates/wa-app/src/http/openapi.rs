@@ -3,11 +3,16 @@
 use axum::Json;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        ContentBuilder, Ref, RefOr, ResponseBuilder,
+        path::Operation,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
 };
 
 use crate::http::{
-    connection, conversations, dto, error, event_stream, messages, signup, templates, tenants,
+    connection, conversations, dto, error, event_stream, inbox_admin, messages, signup, templates,
+    tenants,
 };
 
 /// The document.
@@ -23,6 +28,7 @@ use crate::http::{
         crate::events::api::create, crate::events::api::list, crate::events::api::get, crate::events::api::delete,
         crate::events::api::rotate_secret, crate::events::api::dead_letters, crate::events::api::redeliver,
         event_stream::poll, event_stream::stream,
+        inbox_admin::list_parked, inbox_admin::replay, inbox_admin::replay_all,
     ),
     components(schemas(
         dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
@@ -35,8 +41,9 @@ use crate::http::{
         signup::SignupBody, signup::SignupView, signup::SignupFailureBody, signup::PageLink,
         templates::TemplateView, templates::TemplateList,
         event_stream::EventPage, event_stream::EventSchema, event_stream::EventType,
+        inbox_admin::ParkedView, inbox_admin::ParkedList, inbox_admin::Replayed,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ErrorResponses),
 )]
 pub struct ApiDoc;
 
@@ -55,6 +62,78 @@ impl Modify for SecuritySchemes {
                 utoipa::openapi::security::ApiKeyValue::new("X-WA-Signup-Token"),
             )),
         );
+    }
+}
+
+/// Describes, on every operation, the error answers any route can give, with the error body:
+/// a bad path id or query value (400), credentials (401, 403), an unknown resource (404), the
+/// deadline (408), a disabled tenant (409, on changes), the body's size, type and shape (413,
+/// 415, 422, where there is a body), and the server's own failures (500, 503).
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let reads = [&mut item.get, &mut item.head];
+            for operation in reads.into_iter().flatten() {
+                describe_errors(operation, false);
+            }
+            let changes = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in changes.into_iter().flatten() {
+                describe_errors(operation, true);
+            }
+        }
+    }
+}
+
+fn describe_errors(operation: &mut Operation, changes: bool) {
+    let mut statuses = vec![
+        (
+            "400",
+            "Invalid input: a path id, query value or field (`field` names it)",
+        ),
+        ("401", "Missing or unknown credentials"),
+        ("403", "These credentials do not reach this resource"),
+        ("404", "No such resource"),
+        ("408", "The request was not completed within its deadline"),
+        ("500", "Something went wrong on our side"),
+        ("503", "The database is unreachable; try again"),
+    ];
+    if changes {
+        statuses.push(("409", "A conflict, such as a disabled tenant"));
+    }
+    if operation.request_body.is_some() {
+        statuses.push(("413", "The body is over the size limit"));
+        statuses.push(("415", "The body is not `application/json`"));
+        statuses.push(("422", "The body is JSON of the wrong shape"));
+    }
+    for (status, description) in statuses {
+        let described = operation
+            .responses
+            .responses
+            .get(status)
+            .is_some_and(|r| matches!(r, RefOr::T(response) if !response.content.is_empty()));
+        if described {
+            continue;
+        }
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        operation
+            .responses
+            .responses
+            .insert(status.to_owned(), RefOr::T(response));
     }
 }
 
