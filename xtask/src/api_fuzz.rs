@@ -29,7 +29,7 @@ use crate::test_suite;
 /// The schemathesis release the check runs with.
 const SCHEMATHESIS: &str = "4.32.5";
 /// Cases generated per operation and phase unless `--max-examples` says otherwise.
-const MAX_EXAMPLES: u32 = 25;
+const MAX_EXAMPLES: u32 = 10;
 const ADMIN_TOKEN: &str = "api-fuzz-admin-token";
 /// The simulator's demo scenario: its number, WABA, token and app secret.
 const SIM_NUMBER: &str = "100000000000001";
@@ -190,7 +190,7 @@ fn fuzz_one(
         .args(["--seed", "18"])
         .args(["--workers", "2"])
         .args(["--request-timeout", "40"])
-        .args(["--max-time", "300"])
+        .args(["--max-time", "100"])
         .args(["--exclude-path-regex", "events/stream"])
         .args(["--generation-allow-x00", "true"])
         .args(["--report", "ndjson"])

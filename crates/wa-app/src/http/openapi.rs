@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        ContentBuilder, Ref, RefOr, ResponseBuilder,
+        ContentBuilder, OneOfBuilder, Ref, RefOr, ResponseBuilder, Schema,
         path::Operation,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
@@ -68,7 +68,8 @@ impl Modify for SecuritySchemes {
 /// Describes, on every operation, the error answers any route can give, with the error body:
 /// a bad path id or query value (400), credentials (401, 403), an unknown resource (404), the
 /// deadline (408), a disabled tenant (409, on changes), the body's size, type and shape (413,
-/// 415, 422, where there is a body), and the server's own failures (500, 503).
+/// 415, 422, where there is a body), and the server's own failures (500, 503). Where a route
+/// has its own error shape for a status, the error body is added as the other choice.
 struct ErrorResponses;
 
 impl Modify for ErrorResponses {
@@ -113,12 +114,19 @@ fn describe_errors(operation: &mut Operation, changes: bool) {
         statuses.push(("422", "The body is JSON of the wrong shape"));
     }
     for (status, description) in statuses {
-        let described = operation
-            .responses
-            .responses
-            .get(status)
-            .is_some_and(|r| matches!(r, RefOr::T(response) if !response.content.is_empty()));
-        if described {
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status)
+            && let Some(content) = response.content.get_mut("application/json")
+        {
+            // A route's own error shape (a failed signup step) or, from the framework, the
+            // error body: either may come.
+            if let Some(own) = content.schema.take() {
+                let error_body: RefOr<Schema> = Ref::from_schema_name("ErrorBody").into();
+                content.schema = Some(if own == error_body {
+                    own
+                } else {
+                    OneOfBuilder::new().item(own).item(error_body).into()
+                });
+            }
             continue;
         }
         let response = ResponseBuilder::new()
