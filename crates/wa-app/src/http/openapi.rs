@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        ContentBuilder, OneOfBuilder, Ref, RefOr, ResponseBuilder, Schema,
+        ContentBuilder, Ref, RefOr, ResponseBuilder, Schema,
         path::Operation,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     },
@@ -69,7 +69,7 @@ impl Modify for SecuritySchemes {
 /// a bad path id or query value (400), credentials (401, 403), an unknown resource (404), the
 /// deadline (408), a disabled tenant (409, on changes), the body's size, type and shape (413,
 /// 415, 422, where there is a body), and the server's own failures (500, 503). Where a route
-/// has its own error shape for a status, the error body is added as the other choice.
+/// has its own error shape for a status, the error body is allowed beside it (`anyOf`).
 struct ErrorResponses;
 
 impl Modify for ErrorResponses {
@@ -124,7 +124,10 @@ fn describe_errors(operation: &mut Operation, changes: bool) {
                 content.schema = Some(if own == error_body {
                     own
                 } else {
-                    OneOfBuilder::new().item(own).item(error_body).into()
+                    utoipa::openapi::schema::AnyOfBuilder::new()
+                        .item(own)
+                        .item(error_body)
+                        .into()
                 });
             }
             continue;
