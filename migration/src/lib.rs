@@ -32,6 +32,7 @@ mod m20261125_010000_create_signups_and_templates;
 mod m20261125_020000_create_event_endpoints;
 mod m20261206_000000_drop_outbox_status_index;
 mod m20261206_000100_add_claim_lapsed;
+mod m20261207_001000_add_inbox_parking;
 mod m20261207_002000_numbers_per_tenant;
 
 /// Every migration of wa, oldest first.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_020000_create_event_endpoints::Migration),
             Box::new(m20261206_000000_drop_outbox_status_index::Migration),
             Box::new(m20261206_000100_add_claim_lapsed::Migration),
+            Box::new(m20261207_001000_add_inbox_parking::Migration),
             Box::new(m20261207_002000_numbers_per_tenant::Migration),
         ]
     }

@@ -11,9 +11,12 @@
 //! - `check-crates`: every workspace member compiles on its own (see `crates_alone.rs`).
 //! - `screenshots`: the pages' screenshots in `docs/screenshots/`, made anew by their browser
 //!   tests (see `test_suite.rs`).
+//! - `api-fuzz`: schemathesis against `wa serve` on SQLite and PostgreSQL, checking the
+//!   OpenAPI document (see `api_fuzz.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod api_fuzz;
 mod bench_e2e;
 mod crates_alone;
 #[cfg(feature = "migrate")]
@@ -42,6 +45,7 @@ fn main() -> Result<()> {
         "readme-check" => readme::run(&workspace_root(), &rest),
         "check-crates" => crates_alone::run(&workspace_root()),
         "screenshots" => test_suite::screenshots(&workspace_root()),
+        "api-fuzz" => api_fuzz::run(&workspace_root(), &rest),
         "" | "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -71,7 +75,9 @@ fn print_help() {
          check-crates             `cargo check -p` each member alone (and without\n                                  \
          default features where it has features)\n  \
          screenshots              the pages' browser tests, saving their screenshots in\n                                  \
-         docs/screenshots/"
+         docs/screenshots/\n  \
+         api-fuzz [--max-examples N] [--sqlite-only]\n                                  \
+         schemathesis (pinned, from PyPI) against wa serve on SQLite and PostgreSQL"
     );
 }
 

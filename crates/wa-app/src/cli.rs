@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout)]
 
 mod accounts;
+mod inbox;
 
 use std::path::PathBuf;
 
@@ -70,6 +71,24 @@ pub enum Command {
         /// The tenant id.
         #[arg(long)]
         tenant: String,
+    },
+    /// Meta's webhook bodies parked after failing `WA_INBOX_MAX_ATTEMPTS` times.
+    #[command(subcommand)]
+    Inbox(InboxCommand),
+}
+
+/// `wa inbox …`.
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// List parked bodies with their last error.
+    Parked,
+    /// Queue parked bodies again (once the cause is fixed).
+    Replay {
+        /// The parked body's id.
+        id: Option<i64>,
+        /// Every parked body.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -175,6 +194,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(args).await,
         Command::Connections => accounts::connections(config()?).await,
         Command::Templates { tenant } => accounts::templates(config()?, &tenant).await,
+        Command::Inbox(InboxCommand::Parked) => inbox::parked(config()?).await,
+        Command::Inbox(InboxCommand::Replay { id, all }) => inbox::replay(config()?, id, all).await,
     }
 }
 

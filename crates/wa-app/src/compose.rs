@@ -25,7 +25,7 @@ use crate::{
     event_feed::EventFeed,
     read_cache::{CachedApiKeys, CachedConnections, CachedTemplates, CachedTenants},
     state::{AppState, Readiness},
-    stores::{ApiKeyStore, InboxItem, WebhookInbox},
+    stores::{ApiKeyStore, InboxItem, ParkedBody, WebhookInbox},
     telemetry, workers,
 };
 
@@ -166,6 +166,8 @@ pub fn build_state(
         }),
         event_endpoints,
         events,
+        http_limits: config.http,
+        webhook_bodies: Arc::new(tokio::sync::Semaphore::new(config.http.webhook_concurrency)),
     };
     Ok((state, delivery_task))
 }
@@ -287,6 +289,32 @@ impl WebhookInbox for StoreInbox {
         retry_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.0.webhook_inbox().release(id, error, retry_at).await
+    }
+
+    async fn park(&self, id: i64, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.0.webhook_inbox().park(id, error, at).await
+    }
+
+    async fn parked(&self, limit: u32) -> Result<Vec<ParkedBody>, StoreError> {
+        let rows = self.0.webhook_inbox().parked(limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ParkedBody {
+                id: row.id,
+                received_at: row.received_at,
+                attempts: row.attempts,
+                last_error: row.last_error,
+                parked_at: row.parked_at,
+            })
+            .collect())
+    }
+
+    async fn replay(&self, id: Option<i64>, now: OffsetDateTime) -> Result<u64, StoreError> {
+        self.0.webhook_inbox().replay(id, now).await
+    }
+
+    async fn parked_count(&self) -> Result<u64, StoreError> {
+        self.0.webhook_inbox().parked_count().await
     }
 
     async fn backlog(&self) -> Result<u64, StoreError> {

@@ -76,6 +76,12 @@ pub struct Config {
     /// crashed process's bodies are processed again after it. Shorter than the in-doubt grace,
     /// so the status webhooks a crashed process had stored settle its lapsed sends first.
     pub inbox_lease: time::Duration,
+    /// `WA_INBOX_MAX_ATTEMPTS`: failed attempts before a webhook body is parked for an operator
+    /// (default 10, about 17 minutes of backing off).
+    pub inbox_max_attempts: u32,
+    /// The HTTP edge's bounds: `WA_HTTP_HEADER_TIMEOUT_SECONDS`, `WA_HTTP_REQUEST_TIMEOUT_SECONDS`,
+    /// `WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS`, `WA_WEBHOOK_CONCURRENCY`.
+    pub http: crate::http::limits::HttpLimits,
     /// `WA_HEALTH_CHECK_INTERVAL_SECONDS`: how often every connection is checked against Meta
     /// (default 300), the checks spread evenly over the interval.
     pub health_check_interval: std::time::Duration,
@@ -121,6 +127,8 @@ impl fmt::Debug for Config {
             .field("delivery", &self.delivery)
             .field("inbox_workers", &self.inbox_workers)
             .field("inbox_lease", &self.inbox_lease)
+            .field("inbox_max_attempts", &self.inbox_max_attempts)
+            .field("http", &self.http)
             .field("health_check_interval", &self.health_check_interval)
             .field("signup_sdk_url", &self.signup_sdk_url)
             .field("signup_config_id", &self.signup_config_id)
@@ -133,7 +141,7 @@ impl fmt::Debug for Config {
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 27] = [
+pub const VARIABLES: [&str; 32] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -152,6 +160,11 @@ pub const VARIABLES: [&str; 27] = [
     "WA_OUTBOX_IN_DOUBT_SECONDS",
     "WA_INBOX_WORKERS",
     "WA_INBOX_LEASE_SECONDS",
+    "WA_INBOX_MAX_ATTEMPTS",
+    "WA_HTTP_HEADER_TIMEOUT_SECONDS",
+    "WA_HTTP_REQUEST_TIMEOUT_SECONDS",
+    "WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS",
+    "WA_WEBHOOK_CONCURRENCY",
     "WA_HEALTH_CHECK_INTERVAL_SECONDS",
     "WA_SIGNUP_SDK_URL",
     "WA_SIGNUP_CONFIG_ID",
@@ -309,6 +322,28 @@ impl Config {
                 ),
             ));
         }
+        let inbox_max_attempts = match get("WA_INBOX_MAX_ATTEMPTS") {
+            Some(v) => parse_count("WA_INBOX_MAX_ATTEMPTS", &v, 1, 100)?,
+            None => 10,
+        };
+        let seconds = |name: &'static str,
+                       default: u32,
+                       max: u32|
+         -> Result<std::time::Duration, ConfigError> {
+            Ok(std::time::Duration::from_secs(u64::from(match get(name) {
+                Some(v) => parse_count(name, &v, 1, max)?,
+                None => default,
+            })))
+        };
+        let http = crate::http::limits::HttpLimits {
+            header_timeout: seconds("WA_HTTP_HEADER_TIMEOUT_SECONDS", 10, 600)?,
+            request_timeout: seconds("WA_HTTP_REQUEST_TIMEOUT_SECONDS", 30, 3_600)?,
+            webhook_request_timeout: seconds("WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS", 10, 600)?,
+            webhook_concurrency: match get("WA_WEBHOOK_CONCURRENCY") {
+                Some(v) => parse_count("WA_WEBHOOK_CONCURRENCY", &v, 1, 1_024)? as usize,
+                None => 16,
+            },
+        };
         let health_check_interval = std::time::Duration::from_secs(u64::from(
             match get("WA_HEALTH_CHECK_INTERVAL_SECONDS") {
                 Some(v) => parse_count("WA_HEALTH_CHECK_INTERVAL_SECONDS", &v, 1, 86_400)?,
@@ -361,6 +396,8 @@ impl Config {
             delivery,
             inbox_workers,
             inbox_lease,
+            inbox_max_attempts,
+            http,
             event_delivery,
             events_retention,
             window_closing_lead,

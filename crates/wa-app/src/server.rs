@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
-use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
@@ -50,7 +49,10 @@ pub async fn start(config: Config) -> Result<RunningServer> {
         tasks.push(workers::inbox::spawn(
             state.ports.clone(),
             state.inbox.clone(),
-            config.inbox_lease,
+            workers::inbox::InboxLimits {
+                lease: config.inbox_lease,
+                max_attempts: config.inbox_max_attempts,
+            },
             state.inbox_signal.clone(),
             state.events.clone(),
             cancel.clone(),
@@ -90,11 +92,13 @@ pub async fn start(config: Config) -> Result<RunningServer> {
             tasks.push(serve(
                 listener,
                 http::webhook_router(state.clone()),
+                &config,
                 cancel.clone(),
             ));
             tasks.push(serve(
                 api_listener,
                 http::api_router(state.clone()),
+                &config,
                 cancel.clone(),
             ));
             webhook_addr
@@ -103,6 +107,7 @@ pub async fn start(config: Config) -> Result<RunningServer> {
             tasks.push(serve(
                 api_listener,
                 http::router(state.clone()),
+                &config,
                 cancel.clone(),
             ));
             api_addr
@@ -117,24 +122,18 @@ pub async fn start(config: Config) -> Result<RunningServer> {
     })
 }
 
-fn serve(listener: TcpListener, router: axum::Router, cancel: CancellationToken) -> JoinHandle<()> {
-    // Without TCP_NODELAY, a response written in two segments (head, then body) waits for the
-    // client's delayed ACK before its second segment leaves: milliseconds per request on a
-    // kept-alive connection, whatever the handler costs.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %error, "TCP_NODELAY could not be set on a connection");
-        }
-    });
-    tokio::spawn(async move {
-        let shutdown = async move { cancel.cancelled().await };
-        if let Err(error) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %error, "HTTP server stopped with an error");
-        }
-    })
+fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    config: &Config,
+    cancel: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(http::connections::serve(
+        listener,
+        router,
+        config.http.header_timeout,
+        cancel,
+    ))
 }
 
 /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully.

@@ -43,6 +43,10 @@ pub struct AppState {
     pub event_endpoints: crate::events::Endpoints,
     /// The tenants' event logs, for polls and streams; notified when events were committed.
     pub events: EventFeed,
+    /// The HTTP edge's deadlines and bounds.
+    pub http_limits: crate::http::limits::HttpLimits,
+    /// One permit per webhook body being read (`WA_WEBHOOK_CONCURRENCY`).
+    pub webhook_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// Whether the service can do its work (the database answers).

@@ -78,9 +78,49 @@ pub trait WebhookInbox: Send + Sync + 'static {
         retry_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Bodies not processed yet.
+    /// Parks a body after its last allowed attempt (a dead letter): left alone until replayed.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn park(&self, id: i64, error: &str, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Parked bodies, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn parked(&self, limit: u32) -> Result<Vec<ParkedBody>, StoreError>;
+
+    /// Puts parked bodies back in the queue with their attempts reset: the one given, or all.
+    /// Returns how many were parked.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn replay(&self, id: Option<i64>, now: OffsetDateTime) -> Result<u64, StoreError>;
+
+    /// Bodies parked and not replayed.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn parked_count(&self) -> Result<u64, StoreError>;
+
+    /// Bodies not processed yet, parked ones excepted.
     ///
     /// # Errors
     /// Storage failures.
     async fn backlog(&self) -> Result<u64, StoreError>;
+}
+
+/// A parked webhook body, as an operator sees it (the body itself is not shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedBody {
+    /// Its row id.
+    pub id: i64,
+    /// When it was received.
+    pub received_at: OffsetDateTime,
+    /// Processing attempts made.
+    pub attempts: u32,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// When it was parked.
+    pub parked_at: OffsetDateTime,
 }

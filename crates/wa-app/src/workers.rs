@@ -10,4 +10,5 @@ pub mod delivery;
 pub mod event_retention;
 pub mod health;
 pub mod inbox;
+pub mod nul_escapes;
 pub mod window_deadlines;

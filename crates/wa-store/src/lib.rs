@@ -34,7 +34,7 @@ mod store;
 
 pub use group_commit::GroupCommitStats;
 pub use repo::{
-    app_tables::{ApiKeyRows, InboxRow, WebhookInboxRows},
+    app_tables::{ApiKeyRows, InboxRow, ParkedRow, WebhookInboxRows},
     connection::SqlConnections,
     conversation::SqlConversations,
     credential::{CredentialRow, CredentialRows},

@@ -155,6 +155,7 @@ pub struct DeadLetterQuery {
     /// Continue after this dead letter id.
     pub after: Option<Uuid>,
     /// At most this many (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

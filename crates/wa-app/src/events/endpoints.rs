@@ -101,7 +101,9 @@ impl Endpoints {
         new: NewEndpoint,
         now: OffsetDateTime,
     ) -> Result<(EndpointRow, SecretString), EndpointError> {
-        let url = self.settings.policy.check_url(&new.url)?.to_string();
+        let parsed = self.settings.policy.check_url(&new.url)?;
+        self.settings.policy.check_name(&parsed).await?;
+        let url = parsed.to_string();
         let event_types = match new.event_types {
             Some(types) => {
                 for kind in &types {

@@ -209,12 +209,18 @@ pub struct OutboundPolicy {
     pub allow_http: bool,
 }
 
+/// The longest endpoint URL accepted.
+pub const MAX_URL_LEN: usize = 2048;
+
 /// Why a URL or an address is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
     /// Not a URL.
     #[error("not a valid URL")]
     Invalid,
+    /// Longer than [`MAX_URL_LEN`].
+    #[error("the URL is longer than {MAX_URL_LEN} characters")]
+    TooLong,
     /// Neither `https` nor (when allowed) `http`.
     #[error("the URL must use https (http only when WA_EVENT_ALLOW_HTTP is set)")]
     Scheme,
@@ -253,6 +259,9 @@ impl OutboundPolicy {
     /// # Errors
     /// A [`Refused`] naming what is wrong.
     pub fn check_url(&self, url: &str) -> Result<reqwest::Url, Refused> {
+        if url.len() > MAX_URL_LEN {
+            return Err(Refused::TooLong);
+        }
         let parsed = reqwest::Url::parse(url).map_err(|_| Refused::Invalid)?;
         match parsed.scheme() {
             "https" => {}
@@ -270,6 +279,32 @@ impl OutboundPolicy {
             self.check_ip(ip)?;
         }
         Ok(parsed)
+    }
+
+    /// At creation, a host name must resolve to some address that may be called, as a literal
+    /// address must be one. A name that does not resolve (yet) is accepted: every post
+    /// resolves it again through [`GuardedResolver`], which drops forbidden addresses.
+    ///
+    /// # Errors
+    /// [`Refused::Name`] when the name resolves only to forbidden addresses.
+    pub async fn check_name(&self, url: &reqwest::Url) -> Result<(), Refused> {
+        let Some(url::Host::Domain(name)) = url.host() else {
+            return Ok(());
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let lookup = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tokio::net::lookup_host((name, port)),
+        )
+        .await;
+        let Ok(Ok(found)) = lookup else {
+            return Ok(());
+        };
+        let found: Vec<SocketAddr> = found.collect();
+        if found.is_empty() {
+            return Ok(());
+        }
+        self.filter(name, found).map(|_| ())
     }
 
     /// The addresses of a resolved name that may be called.

@@ -3,7 +3,9 @@
 //! The admin token (`WA_ADMIN_TOKEN`) manages tenants. Each tenant gets API keys, shown once when
 //! created and stored only as a SHA-256 hash, which reach that tenant's resources and nothing else.
 //! Keys are 256 random bits, so a plain hash is enough (no password stretching needed) and the
-//! lookup by hash reveals nothing about other keys. Comparisons are constant-time.
+//! lookup by hash reveals nothing about other keys. Comparisons are constant-time. A disabled
+//! tenant's key is still accepted for reading, and refused (409 `tenant_disabled`) for anything
+//! that would change something.
 
 use axum::{
     extract::FromRequestParts,
@@ -122,7 +124,19 @@ impl FromRequestParts<AppState> for Caller {
         }
         let hash = hash_key(token);
         match state.api_keys.find_tenant(&hash).await? {
-            Some(tenant_id) => Ok(Self::Tenant(tenant_id)),
+            Some(tenant_id) => {
+                // A disabled tenant's key still reads, but changes nothing.
+                if !parts.method.is_safe()
+                    && let Some(tenant) = state.ports.tenants.get(tenant_id).await?
+                    && !tenant.enabled
+                {
+                    return Err(ApiError::conflict(
+                        "tenant_disabled",
+                        "the tenant is disabled",
+                    ));
+                }
+                Ok(Self::Tenant(tenant_id))
+            }
             None => Err(ApiError::unauthorized()),
         }
     }

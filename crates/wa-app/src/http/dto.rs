@@ -17,6 +17,7 @@ use wa_domain::{
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateTenant {
     /// A name for people, 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 

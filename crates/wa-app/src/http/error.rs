@@ -30,8 +30,9 @@ pub struct ApiError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable machine code: `invalid_input`, `unauthorized`, `forbidden`, `not_found`,
-    /// `tenant_disabled`, `connection_not_active`, `window_closed`, `template_mismatch`,
-    /// `meta_refused`, `meta_error`, `unavailable`, `internal`.
+    /// `method_not_allowed`, `timeout`, `conflict`, `duplicate`, `too_large`,
+    /// `unsupported_media_type`, `tenant_disabled`, `connection_not_active`, `window_closed`,
+    /// `template_mismatch`, `rate_limited`, `meta_refused`, `meta_error`, `unavailable`, `internal`.
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
@@ -123,6 +124,58 @@ impl ApiError {
             "internal",
             "something went wrong",
         )
+    }
+
+    /// 408: the request was not done within its deadline.
+    pub fn timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request was not completed in time",
+        )
+    }
+
+    /// 413: a body over the route's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body is larger than {limit} bytes"),
+        )
+    }
+
+    /// The error body for an answer that was made without one (a framework rejection, a bare
+    /// status): the code follows the status, the message is the text the answer carried.
+    pub fn for_status(status: StatusCode, text: &str) -> Self {
+        let code = match status.as_u16() {
+            400 | 422 => "invalid_input",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            408 | 504 => "timeout",
+            409 => "conflict",
+            413 => "too_large",
+            415 => "unsupported_media_type",
+            429 => "rate_limited",
+            502 => "meta_error",
+            503 => "unavailable",
+            _ if status.is_server_error() => "internal",
+            _ => "invalid_input",
+        };
+        let message = if text.trim().is_empty() {
+            match status.as_u16() {
+                404 => "no such route".to_owned(),
+                405 => "this route does not take that method".to_owned(),
+                _ => status
+                    .canonical_reason()
+                    .unwrap_or("the request failed")
+                    .to_lowercase(),
+            }
+        } else {
+            text.trim().chars().take(1000).collect()
+        };
+        Self::new(status, code, message)
     }
 
     /// The HTTP status.

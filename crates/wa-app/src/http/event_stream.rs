@@ -43,8 +43,10 @@ pub struct PollQuery {
     /// Events with a `seq` above this (default 0: from the oldest kept).
     pub after: Option<u64>,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// When there is no event yet, wait up to this many seconds for one (default 0, at most 30).
+    #[param(minimum = 0, maximum = 30)]
     pub wait: Option<u32>,
 }
 

@@ -26,6 +26,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(backlog) = state.inbox.backlog().await {
         metrics::gauge!("wa_webhook_inbox_backlog").set(backlog as f64);
     }
+    if let Ok(parked) = state.inbox.parked_count().await {
+        metrics::gauge!("wa_webhook_inbox_parked").set(parked as f64);
+    }
     match &state.metrics {
         Some(handle) => (
             [(CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -113,6 +113,7 @@ pub struct ListQuery {
     /// Continue after this message id (exclusive).
     pub after: Option<Uuid>,
     /// At most this many (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

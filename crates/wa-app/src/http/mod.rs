@@ -6,14 +6,20 @@
 
 pub mod auth;
 pub mod connection;
+pub mod connections;
 pub mod conversations;
 pub mod dto;
 pub mod error;
+pub mod error_body;
 pub mod event_stream;
 pub mod health;
+pub mod inbox_admin;
+pub mod limits;
 pub mod messages;
+pub mod nul_guard;
 pub mod numbers;
 pub mod openapi;
+pub mod request_log;
 pub mod signup;
 pub mod signup_page;
 pub mod templates;
@@ -24,19 +30,36 @@ use std::time::Duration;
 
 use axum::{
     Router,
+    body::Body,
     extract::DefaultBodyLimit,
+    middleware,
     routing::{get, patch, post},
 };
-use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::trace::TraceLayer;
 
-use crate::{events, state::AppState};
+use crate::{
+    events,
+    http::{
+        limits::{Deadline, enforce_deadline},
+        nul_guard::API_BODY_LIMIT,
+    },
+    state::AppState,
+};
 
-/// Largest API request body.
-const API_BODY_LIMIT: usize = 256 * 1024;
+/// What an event poll may wait on top of the API's deadline.
+const POLL_WAIT: Duration = Duration::from_secs(event_stream::MAX_WAIT_SECONDS as u64);
+
+/// The request log (its span never holds a query value) and the one error body, outermost.
+fn edge(router: Router<AppState>) -> Router<AppState> {
+    router
+        .layer(TraceLayer::new_for_http().make_span_with(request_log::request_span::<Body>))
+        .layer(middleware::from_fn(error_body::json_errors))
+}
 
 /// The tenant API, health, metrics and the OpenAPI document.
 pub fn api_router(state: AppState) -> Router {
-    Router::new()
+    let limits = state.http_limits;
+    let api = Router::new()
         .route("/v1/tenants", post(tenants::create).get(tenants::list))
         .route("/v1/tenants/{tenant_id}", get(tenants::get))
         .route("/v1/tenants/{tenant_id}/disable", post(tenants::disable))
@@ -127,35 +150,58 @@ pub fn api_router(state: AppState) -> Router {
             "/v1/tenants/{tenant_id}/event-endpoints/{endpoint_id}/dead-letters/redeliver",
             post(events::api::redeliver),
         )
+        .route(
+            "/v1/admin/webhook-inbox/parked",
+            get(inbox_admin::list_parked),
+        )
+        .route(
+            "/v1/admin/webhook-inbox/parked/replay",
+            post(inbox_admin::replay_all),
+        )
+        .route(
+            "/v1/admin/webhook-inbox/parked/{inbox_id}/replay",
+            post(inbox_admin::replay),
+        )
         .route("/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        // Added after the timeout layer, so it does not apply: a poll waits up to 30 s and a
-        // stream stays open (both end on shutdown).
+        .layer(middleware::from_fn(nul_guard::refuse_nul))
+        .layer(middleware::from_fn_with_state(
+            Deadline(limits.request_timeout),
+            enforce_deadline,
+        ));
+    // A poll may wait for its first event on top of the deadline; a stream's deadline covers
+    // its start, then it stays open until the client leaves or the server stops.
+    let feeds = Router::new()
         .route("/v1/tenants/{tenant_id}/events", get(event_stream::poll))
         .route(
             "/v1/tenants/{tenant_id}/events/stream",
             get(event_stream::stream),
         )
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            Deadline(limits.request_timeout + POLL_WAIT),
+            enforce_deadline,
+        ));
+    edge(api.merge(feeds)).with_state(state)
 }
 
 /// Meta's webhooks.
 pub fn webhook_router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/webhooks/whatsapp",
-            get(webhooks::verify).post(webhooks::receive),
-        )
-        .layer(DefaultBodyLimit::max(wa_graph::webhook::MAX_BODY_BYTES))
-        .with_state(state)
+    let limits = state.http_limits;
+    edge(
+        Router::new()
+            .route(
+                "/webhooks/whatsapp",
+                get(webhooks::verify).post(webhooks::receive),
+            )
+            .layer(middleware::from_fn_with_state(
+                Deadline(limits.webhook_request_timeout),
+                enforce_deadline,
+            )),
+    )
+    .with_state(state)
 }
 
 /// Both, for a single listener.

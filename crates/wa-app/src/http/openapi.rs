@@ -3,12 +3,16 @@
 use axum::Json;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        ContentBuilder, Ref, RefOr, ResponseBuilder, Schema,
+        path::Operation,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
 };
 
 use crate::http::{
-    connection, conversations, dto, error, event_stream, messages, numbers, signup, signup_page,
-    templates, tenants,
+    connection, conversations, dto, error, event_stream, inbox_admin, messages, numbers, signup,
+    signup_page, templates, tenants,
 };
 
 /// The document.
@@ -26,6 +30,7 @@ use crate::http::{
         crate::events::api::create, crate::events::api::list, crate::events::api::get, crate::events::api::delete,
         crate::events::api::rotate_secret, crate::events::api::dead_letters, crate::events::api::redeliver,
         event_stream::poll, event_stream::stream,
+        inbox_admin::list_parked, inbox_admin::replay, inbox_admin::replay_all,
     ),
     components(schemas(
         dto::CreateTenant, dto::TenantView, dto::CreatedTenant, dto::CreatedApiKey, dto::TenantList,
@@ -38,8 +43,9 @@ use crate::http::{
         signup::SignupBody, signup::SignupView, signup::SignupFailureBody, signup::PageLink, signup_page::SignupProgress,
         templates::TemplateView, templates::TemplateList, templates::Deleted,
         event_stream::EventPage, event_stream::EventSchema, event_stream::EventType,
+        inbox_admin::ParkedView, inbox_admin::ParkedList, inbox_admin::Replayed,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ErrorResponses),
 )]
 pub struct ApiDoc;
 
@@ -58,6 +64,89 @@ impl Modify for SecuritySchemes {
                 utoipa::openapi::security::ApiKeyValue::new("X-WA-Signup-Token"),
             )),
         );
+    }
+}
+
+/// Describes, on every operation, the error answers any route can give, with the error body:
+/// a bad path id or query value (400), credentials (401, 403), an unknown resource (404), the
+/// deadline (408), a disabled tenant (409, on changes), the body's size, type and shape (413,
+/// 415, 422, where there is a body), and the server's own failures (500, 503). Where a route
+/// has its own error shape for a status, the error body is allowed beside it (`anyOf`).
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let reads = [&mut item.get, &mut item.head];
+            for operation in reads.into_iter().flatten() {
+                describe_errors(operation, false);
+            }
+            let changes = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in changes.into_iter().flatten() {
+                describe_errors(operation, true);
+            }
+        }
+    }
+}
+
+fn describe_errors(operation: &mut Operation, changes: bool) {
+    let mut statuses = vec![
+        (
+            "400",
+            "Invalid input: a path id, query value or field (`field` names it)",
+        ),
+        ("401", "Missing or unknown credentials"),
+        ("403", "These credentials do not reach this resource"),
+        ("404", "No such resource"),
+        ("408", "The request was not completed within its deadline"),
+        ("500", "Something went wrong on our side"),
+        ("503", "The database is unreachable; try again"),
+    ];
+    if changes {
+        statuses.push(("409", "A conflict, such as a disabled tenant"));
+    }
+    if operation.request_body.is_some() {
+        statuses.push(("413", "The body is over the size limit"));
+        statuses.push(("415", "The body is not `application/json`"));
+        statuses.push(("422", "The body is JSON of the wrong shape"));
+    }
+    for (status, description) in statuses {
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status)
+            && let Some(content) = response.content.get_mut("application/json")
+        {
+            // A route's own error shape (a failed signup step) or, from the framework, the
+            // error body: either may come.
+            if let Some(own) = content.schema.take() {
+                let error_body: RefOr<Schema> = Ref::from_schema_name("ErrorBody").into();
+                content.schema = Some(if own == error_body {
+                    own
+                } else {
+                    utoipa::openapi::schema::AnyOfBuilder::new()
+                        .item(own)
+                        .item(error_body)
+                        .into()
+                });
+            }
+            continue;
+        }
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        operation
+            .responses
+            .responses
+            .insert(status.to_owned(), RefOr::T(response));
     }
 }
 

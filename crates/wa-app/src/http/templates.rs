@@ -45,8 +45,8 @@ pub struct TemplateView {
     /// Variables per component: `header`, `body` (`count`, `names`), `buttons`.
     #[schema(value_type = Object)]
     pub parameters: serde_json::Value,
-    /// Meta's components as received.
-    #[schema(value_type = Object)]
+    /// Meta's components as received (a list; empty when none were stored).
+    #[schema(value_type = Vec<Object>)]
     pub components: serde_json::Value,
     /// When it was last read from Meta or changed by a webhook.
     #[serde(with = "time::serde::rfc3339")]
@@ -65,7 +65,8 @@ impl From<SyncedTemplate> for TemplateView {
             components: template
                 .components_json
                 .and_then(|json| serde_json::from_str(&json).ok())
-                .unwrap_or_default(),
+                .filter(serde_json::Value::is_array)
+                .unwrap_or_else(|| serde_json::Value::Array(Vec::new())),
             synced_at: template.synced_at,
         }
     }

@@ -29,6 +29,7 @@ pub struct PageQuery {
     /// Continue after this id (exclusive).
     pub after: Option<Uuid>,
     /// At most this many items (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

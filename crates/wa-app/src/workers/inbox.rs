@@ -5,7 +5,14 @@
 //! tenant, and applies inbound messages and statuses through the use cases. Everything it does is
 //! idempotent (unique wamids, monotonic statuses, forward-only windows), so a body processed
 //! halfway before a crash is simply processed again. Unknown numbers are logged, counted and
-//! dropped; a body that fails because the database is down is released and retried.
+//! dropped; a body that fails is released and retried later, backing off.
+//!
+//! No body holds up another: when a tenant's merged work fails, each of its bodies is applied
+//! again on its own, so only the bodies that fail alone are retried. A body that has failed
+//! `WA_INBOX_MAX_ATTEMPTS` times for a reason other than the database being unreachable is
+//! parked (a dead letter, with its error, counted in `wa_webhook_inbox_parked_total`), listed by
+//! `GET /v1/admin/webhook-inbox/parked` and `wa inbox parked`, and replayed on request. NUL
+//! escapes in a body's text are replaced before it is read ([`super::nul_escapes`]).
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -25,6 +32,7 @@ use wa_graph::webhook::parse;
 use crate::{
     event_feed::EventFeed,
     stores::{InboxItem, WebhookInbox},
+    workers::nul_escapes::replace_nul_escapes,
 };
 
 /// Bodies claimed per round.
@@ -38,14 +46,14 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 pub fn spawn(
     ports: Ports,
     inbox: Arc<dyn WebhookInbox>,
-    lease: time::Duration,
+    limits: InboxLimits,
     signal: Arc<Notify>,
     events: EventFeed,
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let processed = match run_once(&ports, inbox.as_ref(), lease).await {
+            let processed = match run_once(&ports, inbox.as_ref(), limits).await {
                 Ok(count) => count,
                 Err(error) => {
                     tracing::error!(error = %error, "webhook inbox could not be read");
@@ -66,6 +74,31 @@ pub fn spawn(
     })
 }
 
+/// How the inbox is worked.
+#[derive(Debug, Clone, Copy)]
+pub struct InboxLimits {
+    /// How long a claimed body is reserved (`WA_INBOX_LEASE_SECONDS`).
+    pub lease: time::Duration,
+    /// Attempts before a failing body is parked (`WA_INBOX_MAX_ATTEMPTS`).
+    pub max_attempts: u32,
+}
+
+/// Why a body failed: the error, and whether it only says the database was out of reach (which
+/// a later attempt fixes by itself, so it never parks a body).
+struct Failure {
+    error: String,
+    unreachable: bool,
+}
+
+impl Failure {
+    fn of(error: &StoreError) -> Self {
+        Self {
+            error: crate::http::error::error_chain(error),
+            unreachable: matches!(error, StoreError::Unavailable(_)),
+        }
+    }
+}
+
 /// Claims and processes one batch; returns how many bodies it handled.
 ///
 /// The batch's bodies are parsed first and what they carry is merged per tenant, so a batch of
@@ -80,28 +113,53 @@ pub fn spawn(
 pub async fn run_once(
     ports: &Ports,
     inbox: &dyn WebhookInbox,
-    lease: time::Duration,
+    limits: InboxLimits,
 ) -> Result<usize, StoreError> {
     let now = ports.clock.now();
-    let items = inbox.claim(BATCH, now, now + lease).await?;
+    let items = inbox.claim(BATCH, now, now + limits.lease).await?;
     if items.is_empty() {
         return Ok(0);
     }
-    let mut failed: HashMap<i64, String> = HashMap::new();
+    let mut failed: HashMap<i64, Failure> = HashMap::new();
     let mut work = TenantWork::default();
     for item in &items {
         if let Err(error) = gather(ports, item, &mut work).await {
-            failed.insert(item.id, error.to_string());
+            failed.insert(item.id, Failure::of(&error));
         }
     }
     // Every tenant's share at once: the store commits their writes together (group commit),
     // so a batch spread over many tenants costs a few transactions, not one per tenant.
     let outcomes = join_all(work.groups.iter().map(|group| apply(ports, group))).await;
+    let mut suspects = Vec::new();
     for (group, outcome) in work.groups.into_iter().zip(outcomes) {
-        if let Err(error) = outcome {
-            for body in group.bodies {
-                failed.entry(body).or_insert_with(|| error.to_string());
+        match outcome {
+            Ok(()) => {}
+            Err(error) if group.bodies.len() == 1 => {
+                failed
+                    .entry(group.bodies[0])
+                    .or_insert_with(|| Failure::of(&error));
             }
+            // Several bodies failed together: one of them may be the cause. Each is applied
+            // again alone, so the others are not held up by it.
+            Err(_) => suspects.extend(group.bodies),
+        }
+    }
+    for item in items.iter().filter(|item| suspects.contains(&item.id)) {
+        if failed.contains_key(&item.id) {
+            continue;
+        }
+        let mut alone = TenantWork::default();
+        let outcome = match gather(ports, item, &mut alone).await {
+            Ok(()) => {
+                let outcomes = join_all(alone.groups.iter().map(|group| apply(ports, group))).await;
+                outcomes
+                    .into_iter()
+                    .collect::<Result<Vec<()>, StoreError>>()
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = outcome {
+            failed.insert(item.id, Failure::of(&error));
         }
     }
     let done: Vec<i64> = items
@@ -111,13 +169,23 @@ pub async fn run_once(
         .collect();
     inbox.complete(&done, ports.clock.now()).await?;
     for item in &items {
-        let Some(error) = failed.get(&item.id) else {
+        let Some(failure) = failed.get(&item.id) else {
             continue;
         };
-        let retry_at = ports.clock.now() + retry_delay(item.attempts);
-        tracing::warn!(inbox.id = item.id, attempts = item.attempts + 1, error = %error, "webhook processing failed; will retry");
         metrics::counter!("wa_webhook_processing_errors_total").increment(1);
-        inbox.release(item.id, error, retry_at).await?;
+        let attempts = item.attempts + 1;
+        if attempts >= limits.max_attempts && !failure.unreachable {
+            tracing::error!(inbox.id = item.id, attempts, error = %failure.error,
+                "webhook processing failed too often; parked until an operator replays it");
+            metrics::counter!("wa_webhook_inbox_parked_total").increment(1);
+            inbox
+                .park(item.id, &failure.error, ports.clock.now())
+                .await?;
+            continue;
+        }
+        let retry_at = ports.clock.now() + retry_delay(item.attempts);
+        tracing::warn!(inbox.id = item.id, attempts, error = %failure.error, "webhook processing failed; will retry");
+        inbox.release(item.id, &failure.error, retry_at).await?;
     }
     Ok(items.len())
 }
@@ -169,7 +237,8 @@ impl TenantWork {
 
 /// Parses one body and adds what it carries to `work`; account events are applied at once.
 async fn gather(ports: &Ports, item: &InboxItem, work: &mut TenantWork) -> Result<(), StoreError> {
-    let batch = match parse(&item.body) {
+    let body = replace_nul_escapes(&item.body);
+    let batch = match parse(&body) {
         Ok(batch) => batch,
         Err(error) => {
             // The receiver checked the envelope; a body that no longer parses cannot get better.

@@ -180,6 +180,36 @@ impl TestApp {
         self.server = Some(server);
     }
 
+    /// Restarts the in-process service with `extra` settings over the test's own.
+    pub(crate) async fn restart_with(&mut self, extra: &[(&str, &str)]) {
+        self.stop_server().await;
+        let mut values = self.settings();
+        for (name, value) in extra {
+            values.insert((*name).to_owned(), (*value).to_owned());
+        }
+        let mut config = Config::from_values(&values).unwrap();
+        config.dev_key_dir = Some(self.data_dir.clone());
+        let server = wa_app::server::start(config).await.unwrap();
+        self.base = format!("http://{}", server.api_addr);
+        self.sim.control().set_callback_url(Some(format!(
+            "http://{}/webhooks/whatsapp",
+            server.webhook_addr
+        )));
+        self.server = Some(server);
+    }
+
+    /// The service's Prometheus metrics as text.
+    pub(crate) async fn metrics_text(&self) -> String {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    }
+
     pub(crate) async fn stop_server(&mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await;

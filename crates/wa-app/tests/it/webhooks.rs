@@ -7,7 +7,7 @@ use sha2::Sha256;
 
 use crate::support::{APP_SECRET, Backend, NUMBER_A, quick_webhooks, spawn};
 
-fn sign(body: &[u8]) -> String {
+pub(crate) fn sign(body: &[u8]) -> String {
     sign_with(APP_SECRET, body)
 }
 
@@ -18,7 +18,7 @@ fn sign_with(secret: &str, body: &[u8]) -> String {
 }
 
 /// A customer's text message sent just now (the window opens from Meta's timestamp).
-fn inbound_body(wamid: &str, from: &str, text: &str) -> Vec<u8> {
+pub(crate) fn inbound_body(wamid: &str, from: &str, text: &str) -> Vec<u8> {
     let sent = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": NUMBER_A.waba_id, "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",

@@ -38,6 +38,10 @@ pub fn parse(body: &[u8]) -> Result<WebhookBatch, WebhookError> {
     })?;
     // One UTF-8 check of the whole body lets serde borrow every string without checking each.
     let text = std::str::from_utf8(body).map_err(|_| WebhookError::NotUtf8)?;
+    // An envelope is an object; serde would read a struct from an array too (`[]`).
+    if !text.trim_start().starts_with('{') {
+        return Err(WebhookError::Malformed { line: 1, column: 1 });
+    }
     if let Some(batch) = super::fast::parse_fast(text) {
         return Ok(batch);
     }

@@ -476,7 +476,7 @@ type RefusalCase = (&'static [u8], fn(&WebhookError) -> bool);
 
 #[test]
 fn bodies_that_are_not_webhooks_are_refused() {
-    let cases: [RefusalCase; 7] = [
+    let cases: [RefusalCase; 10] = [
         (b"", |e| matches!(e, WebhookError::Malformed { .. })),
         (b"<html>502 Bad Gateway</html>", |e| {
             matches!(e, WebhookError::Malformed { .. })
@@ -497,6 +497,14 @@ fn bodies_that_are_not_webhooks_are_refused() {
             matches!(e, WebhookError::NotUtf8)
         }),
         (br#"[1,2,3]"#, |e| {
+            matches!(e, WebhookError::Malformed { .. })
+        }),
+        // serde reads a struct from an array too: an empty one would pass as an envelope.
+        (b" []", |e| matches!(e, WebhookError::Malformed { .. })),
+        (br#"[{"object":"whatsapp_business_account"}]"#, |e| {
+            matches!(e, WebhookError::Malformed { .. })
+        }),
+        (br#""whatsapp_business_account""#, |e| {
             matches!(e, WebhookError::Malformed { .. })
         }),
     ];

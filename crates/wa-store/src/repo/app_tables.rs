@@ -39,6 +39,7 @@ enum WebhookInbox {
     ClaimedUntil,
     ProcessedAt,
     LastError,
+    ParkedAt,
 }
 
 /// Tenants' API keys, by SHA-256 hash.
@@ -118,6 +119,21 @@ pub struct InboxRow {
     pub attempts: u32,
 }
 
+/// A parked webhook body, as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedRow {
+    /// Its id (arrival order).
+    pub id: i64,
+    /// When it was received.
+    pub received_at: OffsetDateTime,
+    /// Processing attempts made.
+    pub attempts: u32,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// When it was parked.
+    pub parked_at: OffsetDateTime,
+}
+
 /// Meta's webhooks, stored raw, claimed with a lease.
 #[derive(Debug, Clone)]
 pub struct WebhookInboxRows {
@@ -179,6 +195,7 @@ impl WebhookInboxRows {
         due.column(WebhookInbox::Id)
             .from(WebhookInbox::Table)
             .and_where(Expr::col(WebhookInbox::ProcessedAt).is_null())
+            .and_where(Expr::col(WebhookInbox::ParkedAt).is_null())
             .and_where(Expr::col(WebhookInbox::NextAttemptAt).lte(Expr::val(now.clone())))
             .and_where(
                 Expr::col(WebhookInbox::ClaimedUntil)
@@ -278,15 +295,122 @@ impl WebhookInboxRows {
         Ok(())
     }
 
-    /// Bodies not processed yet.
+    /// Parks a body after its last allowed attempt: counted, its error kept, left alone by
+    /// [`Self::claim`] until [`Self::replay`].
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn park(&self, id: i64, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let backend = self.db.get_database_backend();
+        let error: String = error.chars().take(2000).collect();
+        let stmt = Query::update()
+            .table(WebhookInbox::Table)
+            .value(
+                WebhookInbox::Attempts,
+                Expr::col(WebhookInbox::Attempts).add(1),
+            )
+            .value(WebhookInbox::LastError, error)
+            .value(
+                WebhookInbox::ParkedAt,
+                Expr::val(timestamp::value(backend, at)),
+            )
+            .value(
+                WebhookInbox::ClaimedUntil,
+                Expr::val(timestamp::optional(backend, None)),
+            )
+            .and_where(Expr::col(WebhookInbox::Id).eq(id))
+            .to_owned();
+        self.db.execute(&stmt).await.map_err(classify)?;
+        Ok(())
+    }
+
+    /// Parked bodies, oldest first, at most `limit` (without their bodies).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn parked(&self, limit: u32) -> Result<Vec<ParkedRow>, StoreError> {
+        let stmt = Query::select()
+            .columns([
+                WebhookInbox::Id,
+                WebhookInbox::ReceivedAt,
+                WebhookInbox::Attempts,
+                WebhookInbox::LastError,
+                WebhookInbox::ParkedAt,
+            ])
+            .from(WebhookInbox::Table)
+            .and_where(Expr::col(WebhookInbox::ParkedAt).is_not_null())
+            .and_where(Expr::col(WebhookInbox::ProcessedAt).is_null())
+            .order_by(WebhookInbox::Id, Order::Asc)
+            .limit(u64::from(limit))
+            .to_owned();
+        let rows = self.db.query_all(&stmt).await.map_err(classify)?;
+        rows.into_iter()
+            .map(|row| {
+                let bad = |e: sea_orm::DbErr| corrupt("webhook_inbox", e);
+                Ok(ParkedRow {
+                    id: row.try_get("", "id").map_err(bad)?,
+                    received_at: row.try_get("", "received_at").map_err(bad)?,
+                    attempts: u32::try_from(row.try_get::<i32>("", "attempts").map_err(bad)?)
+                        .unwrap_or(0),
+                    last_error: row.try_get("", "last_error").map_err(bad)?,
+                    parked_at: row.try_get("", "parked_at").map_err(bad)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts parked bodies back in the queue, due at `now` with their attempts reset: the one
+    /// given, or all of them. Returns how many were parked.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn replay(&self, id: Option<i64>, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let backend = self.db.get_database_backend();
+        let mut stmt = Query::update();
+        stmt.table(WebhookInbox::Table)
+            .value(
+                WebhookInbox::ParkedAt,
+                Expr::val(timestamp::optional(backend, None)),
+            )
+            .value(WebhookInbox::Attempts, 0i32)
+            .value(
+                WebhookInbox::NextAttemptAt,
+                Expr::val(timestamp::value(backend, now)),
+            )
+            .and_where(Expr::col(WebhookInbox::ParkedAt).is_not_null())
+            .and_where(Expr::col(WebhookInbox::ProcessedAt).is_null());
+        if let Some(id) = id {
+            stmt.and_where(Expr::col(WebhookInbox::Id).eq(id));
+        }
+        let result = self.db.execute(&stmt).await.map_err(classify)?;
+        Ok(result.rows_affected())
+    }
+
+    /// Bodies parked and not replayed.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn parked_count(&self) -> Result<u64, StoreError> {
+        self.count(Expr::col(WebhookInbox::ParkedAt).is_not_null())
+            .await
+    }
+
+    /// Bodies not processed yet (parked ones excepted).
     ///
     /// # Errors
     /// Storage failures.
     pub async fn backlog(&self) -> Result<u64, StoreError> {
+        self.count(Expr::col(WebhookInbox::ParkedAt).is_null())
+            .await
+    }
+
+    /// Unprocessed bodies matching `condition`.
+    async fn count(&self, condition: Expr) -> Result<u64, StoreError> {
         let stmt = Query::select()
             .expr_as(Func::count(Expr::col(WebhookInbox::Id)), Alias::new("n"))
             .from(WebhookInbox::Table)
             .and_where(Expr::col(WebhookInbox::ProcessedAt).is_null())
+            .and_where(condition)
             .to_owned();
         let row = self.db.query_one(&stmt).await.map_err(classify)?;
         let count: i64 = match row {
