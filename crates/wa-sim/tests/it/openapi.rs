@@ -1,5 +1,6 @@
 //! The simulator's answers and webhooks validated against Meta's OpenAPI description
-//! (`../shared/docs/meta/business-messaging-api_v23.0.yaml`, beside the workspace) wherever Meta
+//! (`tests/meta/business-messaging-api_v23.0.yaml`, Meta's document as published under its MIT
+//! licence, kept in the repository so a clean clone checks it too) wherever Meta
 //! describes them: every endpoint wa calls is called here, and each kind of webhook wa consumes
 //! is emitted; `tests/sdk/openapi_check.py` (PyYAML from the pinned set in `target/`) checks each
 //! body against Meta's schema and prints one line per check. Where Meta's document has no schema
@@ -15,10 +16,10 @@ use wa_sim::{CustomerRef, InboundContent, InboundRequest, TemplateReview};
 use crate::helpers::*;
 use crate::sdk_conformance::{install_sdks, sdk_sources};
 
-/// Meta's OpenAPI document, from the shared docs beside the repository.
+/// Meta's OpenAPI document, kept beside these tests.
 fn openapi_file() -> std::path::PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/docs/meta/business-messaging-api_v23.0.yaml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/meta/business-messaging-api_v23.0.yaml");
     assert!(
         path.exists(),
         "Meta's OpenAPI document is missing: {}",
