@@ -6,6 +6,11 @@
 //! 4. No unused dependencies: every dependency a member declares (of any kind) is named in its
 //!    Rust code (`name::` or `use name`), or its manifest says why not under
 //!    `[package.metadata.tidy.unnamed-dependencies]`.
+//! 5. Adapters do not know each other: the normal dependencies of `wa-store`, `wa-graph`,
+//!    `wa-vault` and `wa-sim` name no other workspace member than `wa-domain` (and, for
+//!    `wa-store`, `migration`, its own schema).
+//! 6. One composition root: in `wa-app`'s sources only `compose.rs` names `wa_store` or
+//!    `wa_vault`; everything else reaches the database and the vault through the domain's ports.
 
 use std::{
     fs,
@@ -34,9 +39,12 @@ const SOURCE_ROOTS: &[&str] = &["crates", "migration", "xtask"];
 pub(crate) fn run(root: &Path) -> Result<()> {
     let mut problems = Vec::new();
     problems.extend(check_domain_dependencies(root)?);
-    for member in members(root)? {
-        problems.extend(unused_dependencies(&member)?);
+    let members = members(root)?;
+    for member in &members {
+        problems.extend(unused_dependencies(member)?);
     }
+    problems.extend(adapters_knowing_adapters(&members));
+    problems.extend(composition_root(root)?);
     let files = rust_files(root)?;
     for file in &files {
         problems.extend(check_file(root, file)?);
@@ -95,6 +103,86 @@ fn forbidden_dependencies(tree: &str) -> Vec<String> {
     found.sort();
     found.dedup();
     found
+}
+
+/// Adapter crates: each depends on the domain, none on another member.
+const ADAPTERS: &[&str] = &["wa-store", "wa-graph", "wa-vault", "wa-sim"];
+
+/// The members an adapter may depend on: the domain, and `wa-store` its own schema.
+const ADAPTER_MAY_USE: &[(&str, &str)] = &[
+    ("wa-store", "wa-domain"),
+    ("wa-store", "migration"),
+    ("wa-graph", "wa-domain"),
+    ("wa-vault", "wa-domain"),
+    ("wa-sim", "wa-domain"),
+];
+
+/// The one file of `wa-app` that may name adapter crates.
+const COMPOSITION_ROOT: &str = "crates/wa-app/src/compose.rs";
+
+/// Adapter crates the composition root alone may name.
+const COMPOSED_ONLY: &[&str] = &["wa_store", "wa_vault"];
+
+/// An adapter whose normal dependencies name another workspace member than `wa-domain`.
+fn adapters_knowing_adapters(members: &[Member]) -> Vec<String> {
+    let ours: Vec<&str> = members.iter().map(|member| member.name.as_str()).collect();
+    members
+        .iter()
+        .filter(|member| ADAPTERS.contains(&member.name.as_str()))
+        .flat_map(|member| {
+            member
+                .dependencies
+                .iter()
+                .filter(|dependency| {
+                    dependency.kind == "normal"
+                        && ours.contains(&dependency.package.as_str())
+                        && !ADAPTER_MAY_USE.contains(&(member.name.as_str(), &dependency.package))
+                })
+                .map(move |dependency| {
+                    format!(
+                        "{} depends on `{}`: adapters know only wa-domain; the app composes them",
+                        member.name, dependency.package
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Files of `wa-app/src` other than the composition root that name `wa_store` or `wa_vault`.
+fn composition_root(root: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    collect_rust_files(&root.join("crates/wa-app/src"), &mut files)?;
+    let mut problems = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(root).unwrap_or(&file);
+        if relative == Path::new(COMPOSITION_ROOT) {
+            continue;
+        }
+        let code =
+            fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        problems.extend(adapters_named(&code).into_iter().map(|name| {
+            format!(
+                "{}: names `{name}`; only {COMPOSITION_ROOT} may (reach storage and the vault \
+                 through wa-domain's ports)",
+                relative.display()
+            )
+        }));
+    }
+    Ok(problems)
+}
+
+/// The crates of [`COMPOSED_ONLY`] that `code` names outside comments.
+fn adapters_named(code: &str) -> Vec<&'static str> {
+    let code: String = code
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    COMPOSED_ONLY
+        .iter()
+        .copied()
+        .filter(|name| names_crate(&code, name))
+        .collect()
 }
 
 /// The dependencies `member` declares but never names in its code.
@@ -207,7 +295,17 @@ fn source_problems(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{forbidden_dependencies, names_crate, source_problems};
+    use super::{adapters_named, forbidden_dependencies, names_crate, source_problems};
+
+    #[test]
+    fn adapter_crates_named_in_code_are_found_and_comments_are_not() {
+        assert_eq!(
+            adapters_named("use wa_store::Store;\nlet v = wa_vault::KeyId::parse(x);"),
+            vec!["wa_store", "wa_vault"]
+        );
+        assert!(adapters_named("// see wa_store::Store\n/// wa_vault::Keyring\n").is_empty());
+        assert!(adapters_named("use wa_domain::ports::SecretSealer;").is_empty());
+    }
 
     #[test]
     fn a_crate_is_named_by_a_path_or_a_use_as_a_whole_word() {

@@ -175,9 +175,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Send(args) => send(config()?, args).await,
         Command::Messages(args) => messages(config()?, args).await,
         Command::Vault(VaultCommand::Keygen { id }) => {
-            let id = wa_vault::KeyId::parse(&id)
-                .map_err(|_| anyhow::anyhow!("invalid key id `{id}`"))?;
-            let entry = wa_vault::generate_key_entry(&id).context("generating a key")?;
+            let entry = compose::vault_key_entry(&id)?;
             println!("{}", entry.expose_secret());
             Ok(())
         }

@@ -8,24 +8,21 @@ use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
-use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use wa_domain::{
-    ids::TenantId,
-    ports::{Clock, StoreError, SystemClock},
+    ports::{ApiKeyRepository, Clock, Outbox, SystemClock, WebhookInbox, WindowDeadlines},
     usecase::Ports,
 };
 use wa_graph::{GraphClient, GraphConfig, webhook::SignatureVerifier};
 use wa_store::Store;
-use wa_vault::{Keyring, SqlCredentials, Vault};
+use wa_vault::{Keyring, Vault};
 
 use crate::{
     config::Config,
     event_feed::EventFeed,
     read_cache::{CachedApiKeys, CachedConnections, CachedTemplates, CachedTenants},
     state::{AppState, Readiness},
-    stores::{ApiKeyStore, InboxItem, ParkedBody, WebhookInbox},
     telemetry, workers,
 };
 
@@ -38,11 +35,13 @@ pub struct Adapters {
     /// The vault (also a port; kept concrete for rotation).
     pub vault: Arc<Vault>,
     /// API keys.
-    pub api_keys: Arc<dyn ApiKeyStore>,
+    pub api_keys: Arc<dyn ApiKeyRepository>,
     /// Raw webhooks.
     pub inbox: Arc<dyn WebhookInbox>,
     /// Queued messages.
-    pub outbox: Arc<dyn wa_domain::ports::Outbox>,
+    pub outbox: Arc<dyn Outbox>,
+    /// The windows' deadline announcements.
+    pub window_deadlines: Arc<dyn WindowDeadlines>,
 }
 
 impl Adapters {
@@ -66,7 +65,7 @@ impl Adapters {
         let keyring = load_keyring(config)?;
         let vault = Arc::new(Vault::new(
             keyring,
-            Arc::new(SqlCredentials::new(store.clone())),
+            Arc::new(store.credentials()),
             clock.clone(),
         ));
         let graph = GraphClient::new(GraphConfig {
@@ -91,10 +90,11 @@ impl Adapters {
             templates: Arc::new(CachedTemplates::new(Arc::new(store.templates()))),
             directory: Arc::new(store.connection_directory()),
         };
-        let api_keys: Arc<dyn ApiKeyStore> =
-            Arc::new(CachedApiKeys::new(Arc::new(StoreApiKeys(store.clone()))));
-        let inbox: Arc<dyn WebhookInbox> = Arc::new(StoreInbox(store.clone()));
-        let outbox: Arc<dyn wa_domain::ports::Outbox> = Arc::new(store.outbox());
+        let api_keys: Arc<dyn ApiKeyRepository> =
+            Arc::new(CachedApiKeys::new(Arc::new(store.api_keys())));
+        let inbox: Arc<dyn WebhookInbox> = Arc::new(store.webhook_inbox());
+        let outbox: Arc<dyn Outbox> = Arc::new(store.outbox());
+        let window_deadlines: Arc<dyn WindowDeadlines> = Arc::new(store.conversations());
         Ok(Self {
             ports,
             store,
@@ -102,6 +102,7 @@ impl Adapters {
             api_keys,
             inbox,
             outbox,
+            window_deadlines,
         })
     }
 }
@@ -131,7 +132,7 @@ pub fn build_state(
         cancel.clone(),
     );
     let (event_endpoints, event_task) = crate::events::start(
-        adapters.store.event_endpoints(),
+        Arc::new(adapters.store.event_endpoints()),
         adapters.vault.clone(),
         Arc::new(adapters.store.events()),
         adapters.ports.clock.clone(),
@@ -204,6 +205,15 @@ pub async fn migrate(database_url: &str, action: &str) -> Result<String> {
     Ok(report)
 }
 
+/// `wa vault keygen`: a new `WA_VAULT_KEYS` entry (`id:base64`) under the given key id.
+///
+/// # Errors
+/// An invalid key id, or no randomness.
+pub fn vault_key_entry(id: &str) -> Result<secrecy::SecretString> {
+    let id = wa_vault::KeyId::parse(id).map_err(|_| anyhow::anyhow!("invalid key id `{id}`"))?;
+    wa_vault::generate_key_entry(&id).context("generating a key")
+}
+
 fn load_keyring(config: &Config) -> Result<Keyring> {
     // An empty WA_VAULT_KEYS or WA_VAULT_KEYS_FILE is an error (a secret that failed to reach
     // the process), never a reason to fall back to the development key.
@@ -228,98 +238,6 @@ fn load_keyring(config: &Config) -> Result<Keyring> {
     let path = dir.join("vault-dev.key");
     // The keyring warns (once) that a development key file is in use.
     Keyring::load_or_create_dev_file(&path).context("loading the development vault key")
-}
-
-struct StoreApiKeys(Store);
-
-#[async_trait]
-impl ApiKeyStore for StoreApiKeys {
-    async fn insert(
-        &self,
-        tenant: TenantId,
-        hash: [u8; 32],
-        prefix: &str,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.0.api_keys().insert(tenant, &hash, prefix, at).await
-    }
-
-    async fn find_tenant(&self, hash: &[u8; 32]) -> Result<Option<TenantId>, StoreError> {
-        self.0.api_keys().find_tenant(hash).await
-    }
-}
-
-struct StoreInbox(Store);
-
-#[async_trait]
-impl WebhookInbox for StoreInbox {
-    async fn push(&self, body: &[u8], received_at: OffsetDateTime) -> Result<i64, StoreError> {
-        self.0.webhook_inbox().push(body, received_at).await
-    }
-
-    async fn claim(
-        &self,
-        limit: u32,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-    ) -> Result<Vec<InboxItem>, StoreError> {
-        let rows = self
-            .0
-            .webhook_inbox()
-            .claim(limit, now, lease_until)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| InboxItem {
-                id: row.id,
-                body: row.body,
-                attempts: row.attempts,
-            })
-            .collect())
-    }
-
-    async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError> {
-        self.0.webhook_inbox().complete(ids, at).await
-    }
-
-    async fn release(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.0.webhook_inbox().release(id, error, retry_at).await
-    }
-
-    async fn park(&self, id: i64, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        self.0.webhook_inbox().park(id, error, at).await
-    }
-
-    async fn parked(&self, limit: u32) -> Result<Vec<ParkedBody>, StoreError> {
-        let rows = self.0.webhook_inbox().parked(limit).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| ParkedBody {
-                id: row.id,
-                received_at: row.received_at,
-                attempts: row.attempts,
-                last_error: row.last_error,
-                parked_at: row.parked_at,
-            })
-            .collect())
-    }
-
-    async fn replay(&self, id: Option<i64>, now: OffsetDateTime) -> Result<u64, StoreError> {
-        self.0.webhook_inbox().replay(id, now).await
-    }
-
-    async fn parked_count(&self) -> Result<u64, StoreError> {
-        self.0.webhook_inbox().parked_count().await
-    }
-
-    async fn backlog(&self) -> Result<u64, StoreError> {
-        self.0.webhook_inbox().backlog().await
-    }
 }
 
 struct StoreReadiness(Store);

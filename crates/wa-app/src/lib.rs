@@ -11,7 +11,6 @@
 //! - [`workers`]: delivery of accepted messages, processing of stored webhooks.
 //! - [`events`]: signed outbound webhooks of tenants' events, dead letters, the SSRF guard.
 //! - [`event_feed`]: the tenants' event logs for long-polls and streams, and their wake-up.
-//! - [`stores`]: the app's own storage needs (API keys, webhook inbox).
 //! - [`read_cache`]: the reads every send repeats (key, tenant, connection), kept for a moment.
 //! - [`server`]: `wa serve`: listeners, workers, graceful shutdown.
 //! - [`demo`]: `wa demo`, the whole system against the simulator.
@@ -27,6 +26,5 @@ pub mod http;
 pub mod read_cache;
 pub mod server;
 pub mod state;
-pub mod stores;
 pub mod telemetry;
 pub mod workers;

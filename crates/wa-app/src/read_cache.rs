@@ -39,7 +39,7 @@ use wa_domain::{
     tenant::Tenant,
 };
 
-use crate::stores::ApiKeyStore;
+use wa_domain::ports::ApiKeyRepository;
 
 /// How long a read is answered from memory.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
@@ -384,13 +384,13 @@ impl TemplateRepository for CachedTemplates {
 /// API keys: a key's tenant is answered from memory for a moment. Keys are never revoked through
 /// the service; one revoked in the database stops working within [`FRESH_FOR`].
 pub struct CachedApiKeys {
-    inner: Arc<dyn ApiKeyStore>,
+    inner: Arc<dyn ApiKeyRepository>,
     fresh: Fresh<[u8; 32], Option<TenantId>>,
 }
 
 impl CachedApiKeys {
     /// Wraps the store's API keys.
-    pub fn new(inner: Arc<dyn ApiKeyStore>) -> Self {
+    pub fn new(inner: Arc<dyn ApiKeyRepository>) -> Self {
         Self {
             inner,
             fresh: Fresh::new(),
@@ -399,7 +399,7 @@ impl CachedApiKeys {
 }
 
 #[async_trait]
-impl ApiKeyStore for CachedApiKeys {
+impl ApiKeyRepository for CachedApiKeys {
     async fn insert(
         &self,
         tenant: TenantId,

@@ -71,7 +71,7 @@ pub async fn start(config: Config) -> Result<RunningServer> {
         cancel.clone(),
     ));
     tasks.push(workers::window_deadlines::spawn(
-        std::sync::Arc::new(adapters.store.conversations()),
+        adapters.window_deadlines.clone(),
         state.ports.clock.clone(),
         config.window_closing_lead,
         state.events.clone(),

@@ -8,11 +8,9 @@ use tokio::sync::Notify;
 use wa_domain::usecase::Ports;
 use wa_graph::webhook::SignatureVerifier;
 
-use crate::{
-    event_feed::EventFeed,
-    stores::{ApiKeyStore, WebhookInbox},
-    workers::delivery::DeliveryQueue,
-};
+use wa_domain::ports::{ApiKeyRepository, WebhookInbox};
+
+use crate::{event_feed::EventFeed, workers::delivery::DeliveryQueue};
 
 /// Shared by handlers and workers; cheap to clone.
 #[derive(Clone)]
@@ -22,7 +20,7 @@ pub struct AppState {
     /// `WA_ADMIN_TOKEN`.
     pub admin_token: Option<SecretString>,
     /// Tenants' API keys.
-    pub api_keys: Arc<dyn ApiKeyStore>,
+    pub api_keys: Arc<dyn ApiKeyRepository>,
     /// Raw webhooks.
     pub inbox: Arc<dyn WebhookInbox>,
     /// Wakes the inbox worker when a webhook was stored.

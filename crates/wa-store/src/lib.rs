@@ -3,9 +3,10 @@
 //!
 //! # Layout
 //! - [`Store`]: the connection pool (`Store::connect(url)`), migrations, and each repository.
-//! - `repo`: one adapter per port ([`SqlTenants`], [`SqlConnections`], [`SqlMessages`],
-//!   [`SqlConversations`]) and [`CredentialRows`] for `wa-vault`.
-//! - [`entity`]: SeaORM row types, kept apart from `convert`, the hand-written conversions
+//! - `repo`: one adapter per port of `wa-domain` (`Sql*`: [`SqlTenants`], [`SqlMessages`],
+//!   [`SqlWebhookInbox`], [`SqlSealedCredentials`] for `wa-vault`, ...). No row type leaves the
+//!   crate: every method speaks the port's domain types.
+//! - `entity`: SeaORM row types (private), kept apart from `convert`, the hand-written conversions
 //!   between rows and domain types.
 //! - `group_commit`: the hot small writes of concurrent callers (new and inbound messages,
 //!   accepted sends, status batches, outbound conversation counts) share one transaction and one
@@ -14,8 +15,10 @@
 //!
 //! # Invariants
 //! - Every query is scoped to its tenant: each statement's `WHERE` names `tenant_id`, so a
-//!   tenant cannot read or change another's rows even knowing their ids or wamids. The one
-//!   exception is `resolve_tenant`, which is how a webhook finds its tenant.
+//!   tenant cannot read or change another's rows even knowing their ids or wamids. The
+//!   exceptions are the ones the ports name: how a webhook finds its tenant, the workers'
+//!   cross-tenant claims (outbox, event endpoints), the webhook inbox (stored before its tenant
+//!   is known), API-key lookup, and the vault's rotation walk.
 //! - A message's state only moves to a higher rank, in one conditional `UPDATE`
 //!   (`… WHERE status_rank < :rank`); per-state times keep the earliest report.
 //! - Inbound messages are idempotent on (tenant, wamid) through a unique index
@@ -24,7 +27,11 @@
 //! - Times are stored so that SQL compares them the same way on both databases
 //!   (see `convert::timestamp`).
 
-pub mod entity;
+#[allow(
+    unreachable_pub,
+    reason = "SeaORM's derives generate `pub` items; the module itself is private: no row type leaves the crate"
+)]
+mod entity;
 
 mod convert;
 mod error;
@@ -34,15 +41,16 @@ mod store;
 
 pub use group_commit::GroupCommitStats;
 pub use repo::{
-    app_tables::{ApiKeyRows, InboxRow, ParkedRow, WebhookInboxRows},
+    api_keys::SqlApiKeys,
     connection::SqlConnections,
     conversation::SqlConversations,
-    credential::{CredentialRow, CredentialRows},
-    event_endpoints::{DeadLetterRow, EndpointRow, EventEndpointRows},
+    credential::SqlSealedCredentials,
+    event_endpoints::SqlEventEndpoints,
     event_log::SqlEvents,
     message::SqlMessages,
     onboarding::{SqlConnectionDirectory, SqlSignups, SqlTemplates},
-    outbox::OutboxRows,
+    outbox::SqlOutbox,
     tenant::SqlTenants,
+    webhook_inbox::SqlWebhookInbox,
 };
 pub use store::Store;

@@ -13,8 +13,8 @@ use crate::{
     error::classify,
     group_commit::GroupCommit,
     repo::{
-        connection::SqlConnections, conversation::SqlConversations, credential::CredentialRows,
-        message::SqlMessages, tenant::SqlTenants,
+        connection::SqlConnections, conversation::SqlConversations,
+        credential::SqlSealedCredentials, message::SqlMessages, tenant::SqlTenants,
     },
 };
 
@@ -125,8 +125,8 @@ impl Store {
     }
 
     /// The outbox: claims of `pending` messages, retries, the backlog.
-    pub fn outbox(&self) -> crate::OutboxRows {
-        crate::OutboxRows::new(self.db.clone())
+    pub fn outbox(&self) -> crate::SqlOutbox {
+        crate::SqlOutbox::new(self.db.clone())
     }
 
     /// Conversations and windows.
@@ -135,18 +135,18 @@ impl Store {
     }
 
     /// Tenants' API keys (the app's authentication).
-    pub fn api_keys(&self) -> crate::ApiKeyRows {
-        crate::ApiKeyRows::new(self.db.clone())
+    pub fn api_keys(&self) -> crate::SqlApiKeys {
+        crate::SqlApiKeys::new(self.db.clone())
     }
 
     /// Meta's webhooks, stored raw.
-    pub fn webhook_inbox(&self) -> crate::WebhookInboxRows {
-        crate::WebhookInboxRows::new(self.db.clone())
+    pub fn webhook_inbox(&self) -> crate::SqlWebhookInbox {
+        crate::SqlWebhookInbox::new(self.db.clone())
     }
 
     /// Tenants' outbound event endpoints, their cursors and leases, and dead letters.
-    pub fn event_endpoints(&self) -> crate::EventEndpointRows {
-        crate::EventEndpointRows::new(self.db.clone())
+    pub fn event_endpoints(&self) -> crate::SqlEventEndpoints {
+        crate::SqlEventEndpoints::new(self.db.clone())
     }
 
     /// The tenants' event logs.
@@ -159,7 +159,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Unavailable`] when it does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        crate::repo::app_tables::ping(&self.db).await
+        crate::repo::ping(&self.db).await
     }
 
     /// Embedded Signup progress.
@@ -178,8 +178,8 @@ impl Store {
     }
 
     /// Sealed credentials, for `wa-vault`.
-    pub fn credentials(&self) -> CredentialRows {
-        CredentialRows::new(self.db.clone())
+    pub fn credentials(&self) -> SqlSealedCredentials {
+        SqlSealedCredentials::new(self.db.clone())
     }
 }
 

@@ -16,6 +16,7 @@ use std::{hint::black_box, sync::Arc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
 use uuid::Uuid;
+use wa_domain::ports::SealedCredentialStore;
 use wa_domain::{
     credential::CredentialKind,
     ids::TenantId,
@@ -23,7 +24,7 @@ use wa_domain::{
     tenant::Tenant,
 };
 use wa_store::Store;
-use wa_vault::{CredentialStore, Keyring, MemoryStore, Vault};
+use wa_vault::{Keyring, MemoryStore, Vault};
 
 const KEYS: &str = "k2:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,\
                     k1://////////////////////////////////////////8=";
@@ -58,7 +59,7 @@ fn get_over(
     c: &mut Criterion,
     runtime: &tokio::runtime::Runtime,
     name: &str,
-    store: Arc<dyn CredentialStore>,
+    store: Arc<dyn SealedCredentialStore>,
 ) {
     let keyring = Keyring::parse(KEYS).unwrap();
     let cached = Vault::new(keyring.clone(), store.clone(), Arc::new(SystemClock));
@@ -106,12 +107,7 @@ fn get(c: &mut Criterion) {
         }
         store
     });
-    get_over(
-        c,
-        &runtime,
-        "sqlite",
-        Arc::new(wa_vault::SqlCredentials::new(store)),
-    );
+    get_over(c, &runtime, "sqlite", Arc::new(store.credentials()));
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -4,14 +4,14 @@
 //! rotate without downtime. Every secret is sealed with AES-256-GCM under the newest key of a
 //! [`Keyring`], with a fresh random nonce and the tenant and kind bound in as associated data,
 //! into a versioned record that names its key ([`record`]). The sealed record and clear
-//! metadata go through a small storage trait ([`CredentialStore`]): `wa-store` implements it
-//! on the `tenant_credentials` table (the `sql` feature's `SqlCredentials`), [`MemoryStore`] in
-//! memory.
+//! metadata go through `wa-domain`'s storage port
+//! ([`SealedCredentialStore`](wa_domain::ports::SealedCredentialStore)): `wa-store` implements it
+//! on the `tenant_credentials` table, [`MemoryStore`] in memory. This crate knows no database.
 //!
 //! # Layout
 //! - [`keyring`]: key ids, the `WA_VAULT_KEYS` format, dev keys.
 //! - [`record`]: the sealed record format; `seal` and `open`.
-//! - [`store`]: the storage trait; [`memory`]: its in-memory implementation.
+//! - [`memory`]: the storage port in memory, for tests and for using the vault alone.
 //! - [`vault`]: [`Vault`], the `CredentialVault` port of `wa-domain`, with a short cache.
 //! - [`rotation`]: re-sealing under the newest key, the library side of `wa vault rotate`.
 //!
@@ -22,16 +22,10 @@ pub mod keyring;
 pub mod memory;
 pub mod record;
 pub mod rotation;
-#[cfg(feature = "sql")]
-pub mod sql;
-pub mod store;
 pub mod vault;
 
 pub use keyring::{KeyId, KeySourceError, Keyring, KeyringError, generate_key_entry};
 pub use memory::MemoryStore;
 pub use record::{OpenError, SealError};
 pub use rotation::{Rotation, RotationReport};
-#[cfg(feature = "sql")]
-pub use sql::SqlCredentials;
-pub use store::{CredentialStore, RotationCursor, StoredCredential};
 pub use vault::{CacheConfig, Vault};

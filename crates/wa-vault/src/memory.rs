@@ -1,4 +1,4 @@
-//! An in-memory [`CredentialStore`]: for tests, benchmarks and linking `wa-vault` on its own.
+//! An in-memory [`SealedCredentialStore`]: for tests, benchmarks and linking `wa-vault` on its own.
 //!
 //! It keeps exactly what a database row would keep (the sealed record and clear metadata), so
 //! tests can inspect the "raw column" through [`MemoryStore::rows`].
@@ -13,11 +13,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use wa_domain::{credential::CredentialKind, ids::TenantId, ports::StoreError};
 
-use crate::store::{CredentialStore, RotationCursor, StoredCredential};
+use wa_domain::ports::{RotationCursor, SealedCredential, SealedCredentialStore};
 
 /// Rows keyed like the table's primary key, ordered by (tenant id, kind name) as a database
 /// would order `(uuid, text)`.
-type Rows = BTreeMap<(TenantId, &'static str), StoredCredential>;
+type Rows = BTreeMap<(TenantId, &'static str), SealedCredential>;
 
 /// Credentials in a map behind a mutex. Cheap to create; not shared between processes.
 #[derive(Debug, Default)]
@@ -33,7 +33,7 @@ impl MemoryStore {
     }
 
     /// A copy of every row, as stored: what a database dump would show.
-    pub fn rows(&self) -> Vec<StoredCredential> {
+    pub fn rows(&self) -> Vec<SealedCredential> {
         self.lock().values().cloned().collect()
     }
 
@@ -62,18 +62,20 @@ impl MemoryStore {
 }
 
 #[async_trait]
-impl CredentialStore for MemoryStore {
+impl SealedCredentialStore for MemoryStore {
     async fn get(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
-    ) -> Result<Option<StoredCredential>, StoreError> {
+    ) -> Result<Option<SealedCredential>, StoreError> {
         Ok(self.lock().get(&(tenant, kind.as_str())).cloned())
     }
 
-    async fn put(&self, credential: StoredCredential) -> Result<(), StoreError> {
-        self.lock()
-            .insert((credential.tenant, credential.kind.as_str()), credential);
+    async fn put(&self, credential: &SealedCredential) -> Result<(), StoreError> {
+        self.lock().insert(
+            (credential.tenant, credential.kind.as_str()),
+            credential.clone(),
+        );
         Ok(())
     }
 
@@ -104,7 +106,7 @@ impl CredentialStore for MemoryStore {
         newest_key_id: &str,
         after: Option<RotationCursor>,
         limit: usize,
-    ) -> Result<Vec<StoredCredential>, StoreError> {
+    ) -> Result<Vec<SealedCredential>, StoreError> {
         let rows = self.lock();
         let start = match after {
             Some((tenant, kind)) => Bound::Excluded((tenant, kind.as_str())),

@@ -13,11 +13,14 @@
 
 use std::fmt;
 
-use wa_domain::{credential::CredentialKind, ids::TenantId, ports::VaultError};
+use wa_domain::{
+    credential::CredentialKind,
+    ids::TenantId,
+    ports::{RotationCursor, SealedCredential, VaultError},
+};
 
 use crate::{
     keyring::KeyId,
-    store::{RotationCursor, StoredCredential},
     vault::{Vault, seal_failure},
 };
 
@@ -140,7 +143,7 @@ impl Rotation<'_> {
         self.report
     }
 
-    async fn reseal(&mut self, mut row: StoredCredential) -> Result<(), VaultError> {
+    async fn reseal(&mut self, mut row: SealedCredential) -> Result<(), VaultError> {
         let vault = self.vault;
         let target = &self.report.target_key;
         let (tenant, kind) = (row.tenant, row.kind);

@@ -29,13 +29,13 @@ use time::OffsetDateTime;
 use wa_domain::{
     credential::{CredentialKind, CredentialMetadata},
     ids::TenantId,
-    ports::{Clock, CredentialVault, StoreError, VaultError},
+    ports::{
+        Clock, CredentialVault, SealedCredential, SealedCredentialStore, SealingFailed,
+        SecretSealer, StoreError, VaultError,
+    },
 };
 
-use crate::{
-    keyring::Keyring,
-    store::{CredentialStore, StoredCredential},
-};
+use crate::keyring::Keyring;
 
 /// How long and how many opened secrets are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,10 +58,10 @@ impl Default for CacheConfig {
 
 type CacheKey = (TenantId, CredentialKind);
 
-/// Tenants' credentials, sealed with a [`Keyring`] into a [`CredentialStore`].
+/// Tenants' credentials, sealed with a [`Keyring`] into a [`SealedCredentialStore`].
 pub struct Vault {
     pub(crate) keyring: Keyring,
-    pub(crate) store: Arc<dyn CredentialStore>,
+    pub(crate) store: Arc<dyn SealedCredentialStore>,
     pub(crate) clock: Arc<dyn Clock>,
     cache: Option<Cache<CacheKey, SecretString>>,
     /// Bumped after every write that invalidates; see the module documentation.
@@ -82,7 +82,11 @@ impl fmt::Debug for Vault {
 
 impl Vault {
     /// A vault with the default cache ([`CacheConfig::default`]).
-    pub fn new(keyring: Keyring, store: Arc<dyn CredentialStore>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        keyring: Keyring,
+        store: Arc<dyn SealedCredentialStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             keyring,
             store,
@@ -173,7 +177,7 @@ impl CredentialVault for Vault {
             .seal(tenant, kind, &secret)
             .map_err(seal_failure)?;
         let now = self.clock.now();
-        let row = StoredCredential {
+        let row = SealedCredential {
             tenant,
             kind,
             ciphertext,
@@ -185,7 +189,7 @@ impl CredentialVault for Vault {
             revoked: false,
             updated_at: now,
         };
-        let stored = self.store.put(row).await.map_err(VaultError::Storage);
+        let stored = self.store.put(&row).await.map_err(VaultError::Storage);
         // Invalidate even if the write failed: it may have landed before the error surfaced.
         self.invalidate(tenant, kind);
         stored
@@ -256,5 +260,29 @@ impl CredentialVault for Vault {
             Ok(false) => Err(VaultError::NotFound(kind)),
             Err(error) => Err(VaultError::Storage(error)),
         }
+    }
+}
+
+impl SecretSealer for Vault {
+    fn seal(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        secret: &SecretString,
+    ) -> Result<Vec<u8>, SealingFailed> {
+        self.keyring
+            .seal_for(tenant, purpose, secret)
+            .map_err(|_| SealingFailed)
+    }
+
+    fn open(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        record: &[u8],
+    ) -> Result<SecretString, SealingFailed> {
+        self.keyring
+            .open_for(tenant, purpose, record)
+            .map_err(|_| SealingFailed)
     }
 }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use wa_domain::ids::TenantId;
-use wa_store::{DeadLetterRow, EndpointRow};
+use wa_domain::ports::{DeadLetter, EventEndpoint};
 
 use super::endpoints::{EndpointError, NewEndpoint};
 use crate::{
@@ -54,8 +54,8 @@ pub struct EndpointView {
     pub created_at: OffsetDateTime,
 }
 
-impl From<EndpointRow> for EndpointView {
-    fn from(row: EndpointRow) -> Self {
+impl From<EventEndpoint> for EndpointView {
+    fn from(row: EventEndpoint) -> Self {
         Self {
             id: row.id,
             url: row.url,
@@ -123,8 +123,8 @@ pub struct DeadLetterView {
     pub redelivery_requested_at: Option<OffsetDateTime>,
 }
 
-impl From<DeadLetterRow> for DeadLetterView {
-    fn from(row: DeadLetterRow) -> Self {
+impl From<DeadLetter> for DeadLetterView {
+    fn from(row: DeadLetter) -> Self {
         Self {
             id: row.id,
             event_id: row.event_id,

@@ -1,7 +1,7 @@
 //! Tenants' event endpoints: creation (URL checked by the SSRF policy, secret generated and
 //! sealed), secret rotation with a grace period, deletion, and dead letters.
 //!
-//! Signing secrets are sealed by the vault's keyring, bound to the tenant and the endpoint
+//! Signing secrets are sealed by the vault's keyring (the [`SecretSealer`] port), bound to the tenant and the endpoint
 //! (`event_endpoint/<id>`), so a sealed secret copied onto another endpoint's row does not open.
 //! The clear secret is returned once, when it is made, and never stored, logged or printed.
 
@@ -10,12 +10,11 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use time::OffsetDateTime;
 use uuid::Uuid;
+use wa_domain::ports::{DeadLetter, EventEndpoint, EventEndpointRepository, SecretSealer};
 use wa_domain::{
     ids::TenantId,
     ports::{EventLog, StoreError},
 };
-use wa_store::{DeadLetterRow, EndpointRow, EventEndpointRows};
-use wa_vault::Vault;
 
 use super::{EVENT_TYPES, settings::EventDeliverySettings, signature, ssrf::Refused};
 
@@ -53,8 +52,8 @@ pub struct NewEndpoint {
 /// Endpoints and their secrets.
 #[derive(Clone)]
 pub struct Endpoints {
-    rows: EventEndpointRows,
-    vault: Arc<Vault>,
+    rows: Arc<dyn EventEndpointRepository>,
+    sealer: Arc<dyn SecretSealer>,
     log: Arc<dyn EventLog>,
     settings: Arc<EventDeliverySettings>,
 }
@@ -67,22 +66,22 @@ fn purpose(endpoint: Uuid) -> String {
 impl Endpoints {
     /// Over the given rows, keyring, log and settings.
     pub fn new(
-        rows: EventEndpointRows,
-        vault: Arc<Vault>,
+        rows: Arc<dyn EventEndpointRepository>,
+        sealer: Arc<dyn SecretSealer>,
         log: Arc<dyn EventLog>,
         settings: Arc<EventDeliverySettings>,
     ) -> Self {
         Self {
             rows,
-            vault,
+            sealer,
             log,
             settings,
         }
     }
 
     /// The rows (for the worker).
-    pub fn rows(&self) -> &EventEndpointRows {
-        &self.rows
+    pub fn rows(&self) -> &dyn EventEndpointRepository {
+        self.rows.as_ref()
     }
 
     /// The delivery settings.
@@ -100,7 +99,7 @@ impl Endpoints {
         tenant: TenantId,
         new: NewEndpoint,
         now: OffsetDateTime,
-    ) -> Result<(EndpointRow, SecretString), EndpointError> {
+    ) -> Result<(EventEndpoint, SecretString), EndpointError> {
         let parsed = self.settings.policy.check_url(&new.url)?;
         self.settings.policy.check_name(&parsed).await?;
         let url = parsed.to_string();
@@ -121,11 +120,10 @@ impl Endpoints {
         let id = Uuid::now_v7();
         let secret = signature::generate_secret();
         let sealed = self
-            .vault
-            .keyring()
-            .seal_for(tenant, &purpose(id), &secret)
+            .sealer
+            .seal(tenant, &purpose(id), &secret)
             .map_err(|_| EndpointError::Sealing)?;
-        let row = EndpointRow {
+        let row = EventEndpoint {
             id,
             tenant_id: tenant,
             url,
@@ -147,7 +145,7 @@ impl Endpoints {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn list(&self, tenant: TenantId) -> Result<Vec<EndpointRow>, EndpointError> {
+    pub async fn list(&self, tenant: TenantId) -> Result<Vec<EventEndpoint>, EndpointError> {
         Ok(self.rows.list(tenant).await?)
     }
 
@@ -155,7 +153,7 @@ impl Endpoints {
     ///
     /// # Errors
     /// [`EndpointError::NotFound`]; storage failures.
-    pub async fn get(&self, tenant: TenantId, id: Uuid) -> Result<EndpointRow, EndpointError> {
+    pub async fn get(&self, tenant: TenantId, id: Uuid) -> Result<EventEndpoint, EndpointError> {
         self.rows
             .get(tenant, id)
             .await?
@@ -188,9 +186,8 @@ impl Endpoints {
     ) -> Result<(SecretString, OffsetDateTime), EndpointError> {
         let secret = signature::generate_secret();
         let sealed = self
-            .vault
-            .keyring()
-            .seal_for(tenant, &purpose(id), &secret)
+            .sealer
+            .seal(tenant, &purpose(id), &secret)
             .map_err(|_| EndpointError::Sealing)?;
         let until = now + self.settings.rotation_grace;
         if !self
@@ -210,21 +207,21 @@ impl Endpoints {
     /// [`EndpointError::Sealing`] when the keyring cannot open the current secret.
     pub fn signing_secrets(
         &self,
-        row: &EndpointRow,
+        row: &EventEndpoint,
         now: OffsetDateTime,
     ) -> Result<Vec<SecretString>, EndpointError> {
-        let keyring = self.vault.keyring();
+        let sealer = &self.sealer;
         let purpose = purpose(row.id);
         let mut secrets = vec![
-            keyring
-                .open_for(row.tenant_id, &purpose, &row.secret)
+            sealer
+                .open(row.tenant_id, &purpose, &row.secret)
                 .map_err(|_| EndpointError::Sealing)?,
         ];
         if let (Some(previous), Some(until)) = (&row.previous_secret, row.previous_secret_until)
             && until > now
         {
             // A previous secret that no longer opens only costs its signature, not delivery.
-            if let Ok(secret) = keyring.open_for(row.tenant_id, &purpose, previous) {
+            if let Ok(secret) = sealer.open(row.tenant_id, &purpose, previous) {
                 secrets.push(secret);
             }
         }
@@ -241,7 +238,7 @@ impl Endpoints {
         id: Uuid,
         after: Option<Uuid>,
         limit: u32,
-    ) -> Result<Vec<DeadLetterRow>, EndpointError> {
+    ) -> Result<Vec<DeadLetter>, EndpointError> {
         self.get(tenant, id).await?;
         Ok(self.rows.dead_letters(tenant, id, after, limit).await?)
     }
@@ -258,6 +255,9 @@ impl Endpoints {
         now: OffsetDateTime,
     ) -> Result<u64, EndpointError> {
         self.get(tenant, id).await?;
-        Ok(self.rows.request_redelivery(tenant, id, ids, now).await?)
+        Ok(self
+            .rows
+            .request_redelivery(tenant, id, ids.map(<[Uuid]>::to_vec), now)
+            .await?)
     }
 }

@@ -23,8 +23,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use wa_domain::ports::{Clock, EventLog};
-use wa_store::EventEndpointRows;
-use wa_vault::Vault;
+use wa_domain::ports::{EventEndpointRepository, SecretSealer};
 
 pub use endpoints::Endpoints;
 pub use settings::EventDeliverySettings;
@@ -47,8 +46,8 @@ pub const EVENT_TYPES: [&str; 9] = [
 /// # Errors
 /// When the outbound HTTP client cannot be built.
 pub fn start(
-    rows: EventEndpointRows,
-    vault: Arc<Vault>,
+    rows: Arc<dyn EventEndpointRepository>,
+    sealer: Arc<dyn SecretSealer>,
     log: Arc<dyn EventLog>,
     clock: Arc<dyn Clock>,
     appended: tokio::sync::watch::Receiver<u64>,
@@ -61,7 +60,7 @@ pub fn start(
         settings.connect_timeout,
         settings.request_timeout,
     )?;
-    let endpoints = Endpoints::new(rows, vault, log.clone(), settings);
+    let endpoints = Endpoints::new(rows, sealer, log.clone(), settings);
     let task = worker::spawn(
         worker::WorkerDeps {
             endpoints: endpoints.clone(),

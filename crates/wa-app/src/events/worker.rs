@@ -31,13 +31,13 @@ use tokio::{
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+use wa_domain::ports::{DeadLetter, EventEndpoint};
 use wa_domain::{
     error_class::ErrorClass,
     event::Event,
     ports::{Clock, EventLog},
     retry::RetryPolicy,
 };
-use wa_store::{DeadLetterRow, EndpointRow};
 
 use super::{endpoints::Endpoints, signature};
 
@@ -171,12 +171,12 @@ enum Outcome {
 /// What a finished delivery task was.
 enum Job {
     Lane(String, Outgoing),
-    Redelivery(DeadLetterRow),
+    Redelivery(DeadLetter),
 }
 
 struct EndpointTask {
     shared: Arc<Shared>,
-    row: EndpointRow,
+    row: EventEndpoint,
     /// The persisted cursor.
     cursor: u64,
     /// The highest seq read from the log.
@@ -189,7 +189,7 @@ struct EndpointTask {
     target: watch::Sender<Arc<Target>>,
 }
 
-async fn run_endpoint(shared: Arc<Shared>, row: EndpointRow, cancel: CancellationToken) {
+async fn run_endpoint(shared: Arc<Shared>, row: EventEndpoint, cancel: CancellationToken) {
     let now = shared.deps.clock.now();
     let secrets = match shared.deps.endpoints.signing_secrets(&row, now) {
         Ok(secrets) => secrets,
@@ -218,7 +218,7 @@ async fn run_endpoint(shared: Arc<Shared>, row: EndpointRow, cancel: Cancellatio
     task.run(cancel).await;
 }
 
-async fn release(shared: &Shared, row: &EndpointRow) {
+async fn release(shared: &Shared, row: &EventEndpoint) {
     let _ = shared
         .deps
         .endpoints
@@ -528,7 +528,7 @@ impl EndpointTask {
                         first_attempt_at,
                         last_attempt_at,
                     } => {
-                        let letter = DeadLetterRow {
+                        let letter = DeadLetter {
                             id: Uuid::now_v7(),
                             tenant_id: self.row.tenant_id,
                             endpoint_id: self.row.id,
@@ -577,7 +577,7 @@ impl EndpointTask {
                         first_attempt_at,
                         last_attempt_at,
                     } => {
-                        let again = DeadLetterRow {
+                        let again = DeadLetter {
                             attempts,
                             last_status,
                             last_error,

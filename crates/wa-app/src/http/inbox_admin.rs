@@ -14,10 +14,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use wa_domain::ports::ParkedBody;
+
 use crate::{
     http::{auth::Caller, error::ApiError},
     state::AppState,
-    stores::ParkedBody,
 };
 
 /// The most parked bodies listed at once.

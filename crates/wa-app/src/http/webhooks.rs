@@ -23,7 +23,7 @@ use axum::{
 };
 use futures::StreamExt as _;
 use serde::Deserialize;
-use wa_graph::webhook::{MAX_BODY_BYTES, SIGNATURE_HEADER, WebhookError, parse};
+use wa_graph::webhook::{MAX_BODY_BYTES, SIGNATURE_HEADER, WebhookError, check_envelope};
 
 use crate::{
     http::{auth::token_matches, error::ApiError},
@@ -120,8 +120,9 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
         tracing::warn!(error = %error, bytes = body.len(), "webhook refused: bad or missing signature");
         return ApiError::unauthorized().into_response();
     }
-    match parse(&body) {
-        Ok(_) => {}
+    // The envelope only: its items are read once, by the inbox worker.
+    match check_envelope(&body) {
+        Ok(()) => {}
         Err(WebhookError::NotWhatsApp { object }) => {
             tracing::info!(object = %object, "webhook for another Meta product acknowledged and dropped");
             return StatusCode::OK.into_response();

@@ -29,11 +29,9 @@ use wa_domain::{
 };
 use wa_graph::webhook::parse;
 
-use crate::{
-    event_feed::EventFeed,
-    stores::{InboxItem, WebhookInbox},
-    workers::nul_escapes::replace_nul_escapes,
-};
+use wa_domain::ports::{InboxItem, WebhookInbox};
+
+use crate::{event_feed::EventFeed, workers::nul_escapes::replace_nul_escapes};
 
 /// Bodies claimed per round.
 const BATCH: u32 = 64;

@@ -390,7 +390,18 @@ async fn a_failing_endpoint_that_recovers_gets_every_event_once_in_order(backend
             );
         }
     }
-    let log = wait_log(&app, &tenant, &key, cursor, "message.received", 12).await;
+    wait_log(&app, &tenant, &key, cursor, "message.received", 12).await;
+    // Each customer's first message also opens a window, written after its message: wait for
+    // those too, or the log read here may miss the last of them.
+    let log = wait_log(
+        &app,
+        &tenant,
+        &key,
+        cursor,
+        "window.opened",
+        customers.len(),
+    )
+    .await;
     let expected: BTreeSet<String> = log.iter().map(|e| e["id"].to_string()).collect();
     let acknowledged = receiver
         .wait_for("every event", |r| {

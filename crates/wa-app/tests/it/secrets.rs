@@ -22,6 +22,7 @@ use wa_domain::{
     credential::CredentialKind,
     graph::Sender,
     ids::{MessageId, PhoneNumberId, TenantId},
+    ports::SealedCredentialStore,
 };
 use wa_sim::{NumberConfig, SimConfig, Simulator, TemplateConfig};
 

@@ -1,7 +1,8 @@
 //! Webhooks from Meta: the signature check and the parse into typed events.
 //!
-//! A receiver calls [`verify_and_parse`] (or [`SignatureVerifier::verify`] on the request path and
-//! [`parse`] later, from an inbox): the size is capped first, then the signature is checked over
+//! A receiver calls [`verify_and_parse`], or, storing bodies before processing them,
+//! [`SignatureVerifier::verify`] and [`check_envelope`] on the request path and [`parse`] once,
+//! later, from its inbox: the size is capped first, then the signature is checked over
 //! the exact bytes received, then the nesting depth, then the JSON is read. The parser never
 //! panics; a body that is not a webhook envelope is an error, and anything wrong inside one
 //! item is reported in [`WebhookBatch::problems`] while the rest of the batch is read.
@@ -14,7 +15,7 @@ pub mod signature;
 
 pub use event::WebhookBatch;
 pub use limits::{MAX_BODY_BYTES, MAX_DEPTH};
-pub use parse::parse;
+pub use parse::{check_envelope, parse};
 pub use signature::{NoSecrets, SIGNATURE_HEADER, SignatureError, SignatureVerifier};
 
 /// Why a webhook body was refused as a whole. Never quotes the body.

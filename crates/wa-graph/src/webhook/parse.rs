@@ -31,6 +31,28 @@ pub(super) const WHATSAPP_OBJECT: &str = "whatsapp_business_account";
 /// [`WebhookError::NotWhatsApp`] for another Meta product. Problems with single items are not
 /// errors: they are in [`WebhookBatch::problems`].
 pub fn parse(body: &[u8]) -> Result<WebhookBatch, WebhookError> {
+    let text = checked_text(body)?;
+    if let Some(batch) = super::fast::parse_fast(text) {
+        return Ok(batch);
+    }
+    parse_isolated(text)
+}
+
+/// Checks that a body is a WhatsApp webhook envelope, as [`parse`] would, without converting
+/// its items: what a receiver needs before it stores the body, so that the body is read into
+/// events once, later, by whoever processes it. Refuses exactly the bodies [`parse`] refuses:
+/// both read the envelope, its entries and changes the same way, and items never refuse a body.
+///
+/// # Errors
+/// As [`parse`].
+pub fn check_envelope(body: &[u8]) -> Result<(), WebhookError> {
+    let text = checked_text(body)?;
+    let envelope = read_envelope_only(text)?;
+    check_object(&envelope)
+}
+
+/// Size, depth, UTF-8 and a top-level object: what every read of a body checks first.
+fn checked_text(body: &[u8]) -> Result<&str, WebhookError> {
     check_size(body)?;
     check_depth(body, MAX_DEPTH).map_err(|offset| WebhookError::TooDeep {
         limit: MAX_DEPTH,
@@ -42,21 +64,32 @@ pub fn parse(body: &[u8]) -> Result<WebhookBatch, WebhookError> {
     if !text.trim_start().starts_with('{') {
         return Err(WebhookError::Malformed { line: 1, column: 1 });
     }
-    if let Some(batch) = super::fast::parse_fast(text) {
-        return Ok(batch);
+    Ok(text)
+}
+
+/// The envelope with its entries and changes, each change's items cut out raw, unread.
+fn read_envelope_only(text: &str) -> Result<wire::Envelope<'_>, WebhookError> {
+    serde_json::from_str::<wire::Envelope<'_>>(text).map_err(|error| WebhookError::Malformed {
+        line: error.line(),
+        column: error.column(),
+    })
+}
+
+/// Another Meta product's webhook is refused as [`WebhookError::NotWhatsApp`].
+fn check_object(envelope: &wire::Envelope<'_>) -> Result<(), WebhookError> {
+    if let Some(object) = &envelope.object
+        && object.as_str() != WHATSAPP_OBJECT
+    {
+        return Err(WebhookError::NotWhatsApp {
+            object: object.as_str().chars().take(64).collect(),
+        });
     }
-    parse_isolated(text)
+    Ok(())
 }
 
 /// The isolated pass alone: every item cut out raw and read on its own.
 pub(super) fn parse_isolated(text: &str) -> Result<WebhookBatch, WebhookError> {
-    let envelope = serde_json::from_str::<wire::Envelope<'_>>(text).map_err(|error| {
-        WebhookError::Malformed {
-            line: error.line(),
-            column: error.column(),
-        }
-    })?;
-    read_envelope(envelope)
+    read_envelope(read_envelope_only(text)?)
 }
 
 pub(crate) fn check_size(body: &[u8]) -> Result<(), WebhookError> {
@@ -70,13 +103,7 @@ pub(crate) fn check_size(body: &[u8]) -> Result<(), WebhookError> {
 }
 
 fn read_envelope(envelope: wire::Envelope<'_>) -> Result<WebhookBatch, WebhookError> {
-    if let Some(object) = &envelope.object
-        && object.as_str() != WHATSAPP_OBJECT
-    {
-        return Err(WebhookError::NotWhatsApp {
-            object: object.as_str().chars().take(64).collect(),
-        });
-    }
+    check_object(&envelope)?;
     let mut batch = WebhookBatch::default();
     for (entry_index, entry) in envelope.entry.into_iter().enumerate() {
         let waba_id = entry

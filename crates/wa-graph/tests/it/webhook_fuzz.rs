@@ -1,6 +1,7 @@
 //! Property tests of verify+parse on hostile input: arbitrary bytes, and valid payloads with
 //! bytes changed, cut or duplicated. The parser must answer (events or an error), never panic,
-//! and a signature never verifies for bytes it was not made for.
+//! and a signature never verifies for bytes it was not made for. The receiver's envelope check
+//! and the full parse agree on every body.
 //!
 //! `PROPTEST_CASES` raises the number of cases for a longer run (the default keeps `cargo test`
 //! quick).
@@ -22,6 +23,16 @@ const FIXTURES: [&str; 10] = [
     "other-fields.json",
     "bad-items.json",
 ];
+
+/// `check_envelope` (the receiver's check before storing) and `parse` (the inbox worker's read)
+/// give the same verdict on a body: nothing stored is refused later, nothing refused would
+/// have parsed.
+fn agree(body: &[u8]) -> Result<(), TestCaseError> {
+    let checked = wa_graph::webhook::check_envelope(body);
+    let parsed = wa_graph::parse(body).map(|_| ());
+    prop_assert_eq!(checked, parsed);
+    Ok(())
+}
 
 fn mutate(mut body: Vec<u8>, edits: &[(usize, u8, u8)]) -> Vec<u8> {
     for &(position, kind, byte) in edits {
@@ -66,6 +77,15 @@ proptest! {
         )
     ) {
         let _ = wa_graph::parse(&body);
+        agree(&body)?;
+    }
+
+    #[test]
+    fn the_receipt_check_refuses_exactly_what_the_parse_refuses(
+        fixture_index in 0..FIXTURES.len(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..8),
+    ) {
+        agree(&mutate(fixture(FIXTURES[fixture_index]), &edits))?;
     }
 
     #[test]

@@ -1,18 +1,18 @@
-//! [`CredentialRows`]: the `tenant_credentials` table for `wa-vault`, which seals and opens the
-//! secrets; this crate only ever sees ciphertext.
-//!
-//! The methods mirror `wa_vault::CredentialStore` one for one, with plain types, so the app's
-//! adapter between the two is a line per method and neither crate depends on the other.
+//! `tenant_credentials`: the [`SealedCredentialStore`] port, the vault's sealed records with
+//! their clear metadata. This crate only ever sees ciphertext; `wa-vault` seals and opens it.
 
-use std::fmt;
-
+use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Value,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use time::OffsetDateTime;
-use wa_domain::{credential::CredentialKind, ids::TenantId, ports::StoreError};
+use wa_domain::{
+    credential::CredentialKind,
+    ids::TenantId,
+    ports::{SealedCredential, SealedCredentialStore, StoreError},
+};
 
 use crate::{
     convert::timestamp,
@@ -21,53 +21,10 @@ use crate::{
     repo::insert_row,
 };
 
-/// One stored credential: the sealed record and its clear metadata.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CredentialRow {
-    /// Whose.
-    pub tenant: TenantId,
-    /// Which secret.
-    pub kind: CredentialKind,
-    /// The vault's sealed record; never the secret itself.
-    pub ciphertext: Vec<u8>,
-    /// The key that sealed it.
-    pub key_id: String,
-    /// When it was stored (reset when replaced).
-    pub created_at: OffsetDateTime,
-    /// When it was last re-sealed by rotation.
-    pub rotated_at: Option<OffsetDateTime>,
-    /// When Meta said it expires.
-    pub expires_at: Option<OffsetDateTime>,
-    /// When a Graph call last succeeded with it.
-    pub last_verified_at: Option<OffsetDateTime>,
-    /// Kept for audit, never handed out.
-    pub revoked: bool,
-    /// Last write of any kind.
-    pub updated_at: OffsetDateTime,
-}
-
-/// The ciphertext's length only: sealed bytes stay out of logs too.
-impl fmt::Debug for CredentialRow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialRow")
-            .field("tenant", &self.tenant)
-            .field("kind", &self.kind)
-            .field("ciphertext_len", &self.ciphertext.len())
-            .field("key_id", &self.key_id)
-            .field("created_at", &self.created_at)
-            .field("rotated_at", &self.rotated_at)
-            .field("expires_at", &self.expires_at)
-            .field("last_verified_at", &self.last_verified_at)
-            .field("revoked", &self.revoked)
-            .field("updated_at", &self.updated_at)
-            .finish()
-    }
-}
-
 const TABLE: &str = "tenant_credentials";
 
-fn to_row(model: Model) -> Result<CredentialRow, StoreError> {
-    Ok(CredentialRow {
+fn to_row(model: Model) -> Result<SealedCredential, StoreError> {
+    Ok(SealedCredential {
         tenant: TenantId::from_uuid(model.tenant_id),
         kind: CredentialKind::parse(&model.kind)
             .ok_or_else(|| corrupt(TABLE, format!("unknown credential kind `{}`", model.kind)))?,
@@ -84,24 +41,44 @@ fn to_row(model: Model) -> Result<CredentialRow, StoreError> {
 
 /// Sealed credentials in the database, one row per (tenant, kind).
 #[derive(Debug, Clone)]
-pub struct CredentialRows {
+pub struct SqlSealedCredentials {
     db: DatabaseConnection,
 }
 
-impl CredentialRows {
+impl SqlSealedCredentials {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 
+    async fn set<const N: usize>(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        values: [(Column, Value); N],
+    ) -> Result<bool, StoreError> {
+        let mut stmt = Query::update();
+        stmt.table(tenant_credential::Entity);
+        for (column, value) in values {
+            stmt.value(column, Expr::val(value));
+        }
+        stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
+            .and_where(Expr::col(Column::Kind).eq(kind.as_str()));
+        let result = self.db.execute(&stmt).await.map_err(classify)?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl SealedCredentialStore for SqlSealedCredentials {
     /// The row, revoked or not; `None` when absent.
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn get(
+    async fn get(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
-    ) -> Result<Option<CredentialRow>, StoreError> {
+    ) -> Result<Option<SealedCredential>, StoreError> {
         tenant_credential::Entity::find_by_id((tenant.as_uuid(), kind.as_str().to_owned()))
             .one(&self.db)
             .await
@@ -114,7 +91,7 @@ impl CredentialRows {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] when the tenant does not exist; otherwise storage failures.
-    pub async fn put(&self, row: &CredentialRow) -> Result<(), StoreError> {
+    async fn put(&self, row: &SealedCredential) -> Result<(), StoreError> {
         let backend = self.db.get_database_backend();
         let mut stmt = insert_row(
             tenant_credential::Entity,
@@ -166,7 +143,7 @@ impl CredentialRows {
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn reseal(
+    async fn reseal(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
@@ -196,12 +173,12 @@ impl CredentialRows {
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn list_for_rotation(
+    async fn list_for_rotation(
         &self,
         newest_key_id: &str,
         after: Option<(TenantId, CredentialKind)>,
         limit: usize,
-    ) -> Result<Vec<CredentialRow>, StoreError> {
+    ) -> Result<Vec<SealedCredential>, StoreError> {
         let mut query = tenant_credential::Entity::find().filter(Column::KeyId.ne(newest_key_id));
         if let Some((tenant, kind)) = after {
             query = query.filter(
@@ -226,7 +203,7 @@ impl CredentialRows {
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn mark_verified(
+    async fn mark_verified(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
@@ -248,7 +225,7 @@ impl CredentialRows {
     ///
     /// # Errors
     /// Only storage failures.
-    pub async fn revoke(
+    async fn revoke(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
@@ -261,22 +238,5 @@ impl CredentialRows {
             [(Column::Revoked, true.into()), (Column::UpdatedAt, at)],
         )
         .await
-    }
-
-    async fn set<const N: usize>(
-        &self,
-        tenant: TenantId,
-        kind: CredentialKind,
-        values: [(Column, Value); N],
-    ) -> Result<bool, StoreError> {
-        let mut stmt = Query::update();
-        stmt.table(tenant_credential::Entity);
-        for (column, value) in values {
-            stmt.value(column, Expr::val(value));
-        }
-        stmt.and_where(Expr::col(Column::TenantId).eq(tenant.as_uuid()))
-            .and_where(Expr::col(Column::Kind).eq(kind.as_str()));
-        let result = self.db.execute(&stmt).await.map_err(classify)?;
-        Ok(result.rows_affected() == 1)
     }
 }

@@ -2,18 +2,21 @@
 //! each endpoint has got (cursor), which process delivers it (lease), and the events it never
 //! accepted (dead letters).
 //!
-//! Like `app_tables`, these are the app's own tables (outbound delivery is an edge concern), so
-//! they are plain types with inherent methods. Every method but [`EventEndpointRows::claim`]
-//! takes the tenant and names it in its `WHERE`; `claim` is the worker's cross-tenant pick of
-//! endpoints nobody delivers, as the outbox's claim is.
+//! The [`EventEndpointRepository`] port. Every method but `claim` takes the tenant and names it
+//! in its `WHERE`; `claim` is the worker's cross-tenant pick of endpoints nobody delivers, as
+//! the outbox's claim is.
 
+use async_trait::async_trait;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DeriveIden, QueryResult,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query},
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
-use wa_domain::{ids::TenantId, ports::StoreError};
+use wa_domain::{
+    ids::TenantId,
+    ports::{DeadLetter, EventEndpoint, EventEndpointRepository, StoreError},
+};
 
 use crate::{
     convert::timestamp,
@@ -92,89 +95,13 @@ const DEAD_LETTER_COLUMNS: [EventDeadLetters; 15] = [
     EventDeadLetters::DeliveredAt,
 ];
 
-/// A stored endpoint. The secrets are sealed records (opaque bytes), never clear text.
-#[derive(Clone, PartialEq, Eq)]
-pub struct EndpointRow {
-    /// Its id.
-    pub id: Uuid,
-    /// Whose it is.
-    pub tenant_id: TenantId,
-    /// Where events are posted.
-    pub url: String,
-    /// The event types it wants; `None` for all.
-    pub event_types: Option<Vec<String>>,
-    /// Whether events are posted at all.
-    pub enabled: bool,
-    /// The sealed signing secret.
-    pub secret: Vec<u8>,
-    /// The sealed secret before the last rotation.
-    pub previous_secret: Option<Vec<u8>>,
-    /// Until when the previous secret still signs.
-    pub previous_secret_until: Option<OffsetDateTime>,
-    /// The last seq done for this endpoint.
-    pub cursor_seq: u64,
-    /// When it was created.
-    pub created_at: OffsetDateTime,
-    /// When it last changed.
-    pub updated_at: OffsetDateTime,
-}
-
-impl std::fmt::Debug for EndpointRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Sealed bytes are not secret, but they are noise and belong to no log.
-        f.debug_struct("EndpointRow")
-            .field("id", &self.id)
-            .field("tenant_id", &self.tenant_id)
-            .field("url", &self.url)
-            .field("event_types", &self.event_types)
-            .field("enabled", &self.enabled)
-            .field("cursor_seq", &self.cursor_seq)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A dead letter: an event an endpoint did not accept in time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeadLetterRow {
-    /// Its id.
-    pub id: Uuid,
-    /// Whose it is.
-    pub tenant_id: TenantId,
-    /// The endpoint.
-    pub endpoint_id: Uuid,
-    /// The event's id.
-    pub event_id: Uuid,
-    /// The event's seq.
-    pub event_seq: u64,
-    /// The event's type.
-    pub event_type: String,
-    /// The event's JSON form, as posted.
-    pub body: String,
-    /// Attempts made (all deliveries of it together).
-    pub attempts: u32,
-    /// The last HTTP status, when the endpoint answered.
-    pub last_status: Option<u16>,
-    /// The last error, when it did not (or a short reason).
-    pub last_error: Option<String>,
-    /// The first attempt.
-    pub first_attempt_at: OffsetDateTime,
-    /// The last attempt.
-    pub last_attempt_at: OffsetDateTime,
-    /// When it was given up.
-    pub dead_at: OffsetDateTime,
-    /// When a redelivery was asked for and not yet done.
-    pub redeliver_requested_at: Option<OffsetDateTime>,
-    /// When a redelivery succeeded.
-    pub delivered_at: Option<OffsetDateTime>,
-}
-
 /// Endpoints, cursors, leases and dead letters.
 #[derive(Debug, Clone)]
-pub struct EventEndpointRows {
+pub struct SqlEventEndpoints {
     db: DatabaseConnection,
 }
 
-impl EventEndpointRows {
+impl SqlEventEndpoints {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
@@ -186,13 +113,16 @@ impl EventEndpointRows {
     fn no_time(&self) -> Expr {
         Expr::val(timestamp::optional(self.db.get_database_backend(), None))
     }
+}
 
+#[async_trait]
+impl EventEndpointRepository for SqlEventEndpoints {
     /// Stores a new endpoint (its cursor as given: the tenant's head when it is created).
     ///
     /// # Errors
     /// [`StoreError::NotFound`] for an unknown tenant, [`StoreError::Duplicate`] for a known id;
     /// otherwise storage failures.
-    pub async fn insert(&self, row: &EndpointRow) -> Result<(), StoreError> {
+    async fn insert(&self, row: &EventEndpoint) -> Result<(), StoreError> {
         let stmt = Query::insert()
             .into_table(EventEndpoints::Table)
             .columns([
@@ -226,7 +156,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn list(&self, tenant: TenantId) -> Result<Vec<EndpointRow>, StoreError> {
+    async fn list(&self, tenant: TenantId) -> Result<Vec<EventEndpoint>, StoreError> {
         let stmt = Query::select()
             .columns(ENDPOINT_COLUMNS)
             .from(EventEndpoints::Table)
@@ -242,7 +172,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn get(&self, tenant: TenantId, id: Uuid) -> Result<Option<EndpointRow>, StoreError> {
+    async fn get(&self, tenant: TenantId, id: Uuid) -> Result<Option<EventEndpoint>, StoreError> {
         let stmt = Query::select()
             .columns(ENDPOINT_COLUMNS)
             .from(EventEndpoints::Table)
@@ -257,7 +187,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn delete(&self, tenant: TenantId, id: Uuid) -> Result<bool, StoreError> {
+    async fn delete(&self, tenant: TenantId, id: Uuid) -> Result<bool, StoreError> {
         // Dead letters first: SQLite enforces the cascade only with foreign keys on, which a
         // caller's own connection may not have.
         let letters = Query::delete()
@@ -280,7 +210,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures; `Ok(false)` when the endpoint does not exist.
-    pub async fn rotate_secret(
+    async fn rotate_secret(
         &self,
         tenant: TenantId,
         id: Uuid,
@@ -313,13 +243,13 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn claim(
+    async fn claim(
         &self,
         owner: Uuid,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
         limit: u32,
-    ) -> Result<Vec<EndpointRow>, StoreError> {
+    ) -> Result<Vec<EventEndpoint>, StoreError> {
         let backend = self.db.get_database_backend();
         let mut free = Query::select();
         free.column(EventEndpoints::Id)
@@ -358,7 +288,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn renew(
+    async fn renew(
         &self,
         tenant: TenantId,
         id: Uuid,
@@ -381,7 +311,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn release(&self, tenant: TenantId, id: Uuid, owner: Uuid) -> Result<(), StoreError> {
+    async fn release(&self, tenant: TenantId, id: Uuid, owner: Uuid) -> Result<(), StoreError> {
         let stmt = Query::update()
             .table(EventEndpoints::Table)
             .value(EventEndpoints::ClaimedBy, Option::<Uuid>::None)
@@ -399,7 +329,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn advance_cursor(
+    async fn advance_cursor(
         &self,
         tenant: TenantId,
         id: Uuid,
@@ -427,7 +357,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn put_dead_letter(&self, row: &DeadLetterRow) -> Result<(), StoreError> {
+    async fn put_dead_letter(&self, row: &DeadLetter) -> Result<(), StoreError> {
         let stmt = Query::insert()
             .into_table(EventDeadLetters::Table)
             .columns(DEAD_LETTER_COLUMNS)
@@ -481,13 +411,13 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn dead_letters(
+    async fn dead_letters(
         &self,
         tenant: TenantId,
         endpoint: Uuid,
         after: Option<Uuid>,
         limit: u32,
-    ) -> Result<Vec<DeadLetterRow>, StoreError> {
+    ) -> Result<Vec<DeadLetter>, StoreError> {
         let mut stmt = Query::select();
         stmt.columns(DEAD_LETTER_COLUMNS)
             .from(EventDeadLetters::Table)
@@ -508,11 +438,11 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn request_redelivery(
+    async fn request_redelivery(
         &self,
         tenant: TenantId,
         endpoint: Uuid,
-        ids: Option<&[Uuid]>,
+        ids: Option<Vec<Uuid>>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let mut stmt = Query::update();
@@ -533,12 +463,12 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn due_redeliveries(
+    async fn due_redeliveries(
         &self,
         tenant: TenantId,
         endpoint: Uuid,
         limit: u32,
-    ) -> Result<Vec<DeadLetterRow>, StoreError> {
+    ) -> Result<Vec<DeadLetter>, StoreError> {
         let stmt = Query::select()
             .columns(DEAD_LETTER_COLUMNS)
             .from(EventDeadLetters::Table)
@@ -558,7 +488,7 @@ impl EventEndpointRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn mark_redelivered(
+    async fn mark_redelivered(
         &self,
         tenant: TenantId,
         id: Uuid,
@@ -592,10 +522,10 @@ fn seq_of(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn endpoint_row(row: &QueryResult) -> Result<EndpointRow, StoreError> {
+fn endpoint_row(row: &QueryResult) -> Result<EventEndpoint, StoreError> {
     let bad = |e: sea_orm::DbErr| corrupt("event_endpoints", e);
     let types: Option<String> = row.try_get("", "event_types").map_err(bad)?;
-    Ok(EndpointRow {
+    Ok(EventEndpoint {
         id: row.try_get("", "id").map_err(bad)?,
         tenant_id: TenantId::from_uuid(row.try_get("", "tenant_id").map_err(bad)?),
         url: row.try_get("", "url").map_err(bad)?,
@@ -615,10 +545,10 @@ fn endpoint_row(row: &QueryResult) -> Result<EndpointRow, StoreError> {
     })
 }
 
-fn dead_letter_row(row: &QueryResult) -> Result<DeadLetterRow, StoreError> {
+fn dead_letter_row(row: &QueryResult) -> Result<DeadLetter, StoreError> {
     let bad = |e: sea_orm::DbErr| corrupt("event_dead_letters", e);
     let status: Option<i32> = row.try_get("", "last_status").map_err(bad)?;
-    Ok(DeadLetterRow {
+    Ok(DeadLetter {
         id: row.try_get("", "id").map_err(bad)?,
         tenant_id: TenantId::from_uuid(row.try_get("", "tenant_id").map_err(bad)?),
         endpoint_id: row.try_get("", "endpoint_id").map_err(bad)?,

@@ -6,7 +6,7 @@
 //! help). On PostgreSQL transactions are READ COMMITTED, and atomicity comes from each
 //! statement's own row locks: every read-then-write sequence starts with the write.
 
-pub(crate) mod app_tables;
+pub(crate) mod api_keys;
 pub(crate) mod connection;
 pub(crate) mod conversation;
 pub(crate) mod credential;
@@ -17,10 +17,11 @@ pub(crate) mod onboarding;
 pub(crate) mod outbox;
 pub(crate) mod status_batch;
 pub(crate) mod tenant;
+pub(crate) mod webhook_inbox;
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait, Value,
     sea_query::{Expr, ExprTrait, Func, InsertStatement, IntoIden, Query},
 };
 use wa_domain::ports::StoreError;
@@ -126,4 +127,11 @@ impl Params {
     pub(crate) fn statement(self, sql: &str) -> Statement {
         Statement::from_sql_and_values(self.backend, sql, self.values)
     }
+}
+
+/// Whether a database answers a trivial query.
+pub(crate) async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let stmt = Query::select().expr(Expr::val(1)).to_owned();
+    db.query_one(&stmt).await.map_err(classify)?;
+    Ok(())
 }

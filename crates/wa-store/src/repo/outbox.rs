@@ -49,11 +49,11 @@ use crate::{
 
 /// The outbox over `whatsapp_messages`.
 #[derive(Debug, Clone)]
-pub struct OutboxRows {
+pub struct SqlOutbox {
     db: DatabaseConnection,
 }
 
-impl OutboxRows {
+impl SqlOutbox {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
@@ -230,7 +230,7 @@ fn claimed_row(row: &QueryResult) -> Result<ClaimedRow, StoreError> {
 }
 
 #[async_trait]
-impl Outbox for OutboxRows {
+impl Outbox for SqlOutbox {
     async fn claim_due(&self, request: &ClaimRequest) -> Result<Vec<ClaimedMessage>, StoreError> {
         let backend = self.db.get_database_backend();
         if backend == DbBackend::Postgres {

@@ -11,10 +11,11 @@
 //!    exactly what applying the updates one by one would report. Per message they fold into one
 //!    [`Plan`]: the earliest time per state, the highest state reached, the failure that moved
 //!    it to `failed`, and the last pricing Meta sent for each field.
-//! 3. **Write once.** One `UPDATE whatsapp_messages AS m SET … FROM (VALUES …) AS v WHERE m.id =
-//!    v.column1 AND m.tenant_id = :t AND m.id IN (…)` (both databases accept `UPDATE … FROM`, and both name a
-//!    `VALUES` list's columns `column1`, `column2`, …). The state still moves only through
-//!    `CASE WHEN m.status_rank < v.rank`, so the statement itself never moves a message
+//! 3. **Write once.** One `WITH v(id, …) AS (VALUES …) UPDATE whatsapp_messages AS m SET …
+//!    FROM v WHERE m.id = v.id AND m.tenant_id = :t AND m.id IN (…)` (both databases accept a
+//!    CTE's column names and `UPDATE … FROM`; every value is named, [`VALUE_COLUMNS`], never a
+//!    position). The state still moves only through
+//!    `CASE WHEN m.status_rank < v.status_rank`, so the statement itself never moves a message
 //!    backwards, and each time column keeps the earliest report with the same `CASE` as the
 //!    single path.
 //!
@@ -110,8 +111,8 @@ impl Plan {
         }
     }
 
-    /// The `VALUES` row: id, six times, status, rank, four pricing values, then whether to write
-    /// the failure and its five columns (19 values, `ROW_WIDTH`).
+    /// The `VALUES` row, in [`VALUE_COLUMNS`] order: id, six times, status, rank, four pricing
+    /// values, then whether to write the failure and its five columns.
     fn row(self, backend: DbBackend, id: Uuid) -> [Value; ROW_WIDTH] {
         let time = |at: Option<OffsetDateTime>| timestamp::optional(backend, at);
         let (status, rank) = match self.to {
@@ -147,6 +148,30 @@ impl Plan {
         ]
     }
 }
+
+/// The names of a `VALUES` row's columns (`WITH v(…) AS (VALUES …)`), in [`Plan::row`]'s order:
+/// the statement names every value, never a position.
+const VALUE_COLUMNS: [&str; ROW_WIDTH] = [
+    "id",
+    "accepted_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+    "played_at",
+    "failed_at",
+    "status",
+    "status_rank",
+    "billable",
+    "pricing_model",
+    "pricing_category",
+    "pricing_type",
+    "has_failure",
+    "error_class",
+    "error_code",
+    "error_title",
+    "error_details",
+    "fbtrace_id",
+];
 
 /// Values per `VALUES` row.
 const ROW_WIDTH: usize = 19;
@@ -268,7 +293,7 @@ async fn lock<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// Step 3: one `UPDATE … FROM (VALUES …)` for up to [`CHUNK`] messages.
+/// Step 3: one `WITH v(…) AS (VALUES …) UPDATE … FROM v` for up to [`CHUNK`] messages.
 fn write_statement(backend: DbBackend, tenant: TenantId, chunk: Vec<(Uuid, Plan)>) -> Statement {
     let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * ROW_WIDTH + 2);
     let placeholder = |values: &mut Vec<Value>, value: Value| -> String {
@@ -279,52 +304,8 @@ fn write_statement(backend: DbBackend, tenant: TenantId, chunk: Vec<(Uuid, Plan)
         }
     };
     // Placeholders are numbered in the order they appear in the text, which is the order the
-    // values are pushed in: SET first, then the VALUES rows, then WHERE.
-    let now = placeholder(
-        &mut values,
-        timestamp::value(backend, OffsetDateTime::now_utc()),
-    );
-    let mut sql = format!("UPDATE {TABLE} AS m SET updated_at = {now}");
-    for (index, (_, column)) in TIME_COLUMNS.iter().enumerate() {
-        let v = format!("v.column{}", index + 2);
-        sql.push_str(&format!(
-            ", {column} = CASE WHEN {v} IS NOT NULL AND (m.{column} IS NULL OR m.{column} > {v}) \
-             THEN {v} ELSE m.{column} END"
-        ));
-    }
-    let moves = "m.status_rank < v.column9";
-    let accepted = MessageStatus::Accepted.rank();
-    sql.push_str(&format!(
-        ", status = CASE WHEN {moves} THEN v.column8 ELSE m.status END\
-         , status_rank = CASE WHEN {moves} THEN v.column9 ELSE m.status_rank END\
-         , next_attempt_at = CASE WHEN {moves} AND v.column9 >= {accepted} THEN NULL \
-           ELSE m.next_attempt_at END\
-         , claimed_until = CASE WHEN {moves} AND v.column9 >= {accepted} THEN NULL \
-           ELSE m.claimed_until END"
-    ));
-    for (column, index) in [
-        ("billable", 10),
-        ("pricing_model", 11),
-        ("pricing_category", 12),
-        ("pricing_type", 13),
-    ] {
-        sql.push_str(&format!(
-            ", {column} = COALESCE(v.column{index}, m.{column})"
-        ));
-    }
-    for (column, index) in [
-        ("error_class", 15),
-        ("error_code", 16),
-        ("error_title", 17),
-        ("error_details", 18),
-        ("fbtrace_id", 19),
-    ] {
-        sql.push_str(&format!(
-            ", {column} = CASE WHEN v.column14 AND {moves} THEN v.column{index} \
-             ELSE m.{column} END"
-        ));
-    }
-    sql.push_str(" FROM (VALUES ");
+    // values are pushed in: the VALUES rows first, then SET, then WHERE.
+    let mut sql = format!("WITH v({}) AS (VALUES ", VALUE_COLUMNS.join(", "));
     let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
     for (n, (id, plan)) in chunk.into_iter().enumerate() {
         if n > 0 {
@@ -339,9 +320,51 @@ fn write_statement(backend: DbBackend, tenant: TenantId, chunk: Vec<(Uuid, Plan)
         }
         sql.push(')');
     }
+    let now = placeholder(
+        &mut values,
+        timestamp::value(backend, OffsetDateTime::now_utc()),
+    );
+    sql.push_str(&format!(") UPDATE {TABLE} AS m SET updated_at = {now}"));
+    for (_, column) in TIME_COLUMNS {
+        sql.push_str(&format!(
+            ", {column} = CASE WHEN v.{column} IS NOT NULL \
+             AND (m.{column} IS NULL OR m.{column} > v.{column}) \
+             THEN v.{column} ELSE m.{column} END"
+        ));
+    }
+    let moves = "m.status_rank < v.status_rank";
+    let accepted = MessageStatus::Accepted.rank();
+    sql.push_str(&format!(
+        ", status = CASE WHEN {moves} THEN v.status ELSE m.status END\
+         , status_rank = CASE WHEN {moves} THEN v.status_rank ELSE m.status_rank END\
+         , next_attempt_at = CASE WHEN {moves} AND v.status_rank >= {accepted} THEN NULL \
+           ELSE m.next_attempt_at END\
+         , claimed_until = CASE WHEN {moves} AND v.status_rank >= {accepted} THEN NULL \
+           ELSE m.claimed_until END"
+    ));
+    for column in [
+        "billable",
+        "pricing_model",
+        "pricing_category",
+        "pricing_type",
+    ] {
+        sql.push_str(&format!(", {column} = COALESCE(v.{column}, m.{column})"));
+    }
+    for column in [
+        "error_class",
+        "error_code",
+        "error_title",
+        "error_details",
+        "fbtrace_id",
+    ] {
+        sql.push_str(&format!(
+            ", {column} = CASE WHEN v.has_failure AND {moves} THEN v.{column} \
+             ELSE m.{column} END"
+        ));
+    }
     let tenant = placeholder(&mut values, tenant.as_uuid().into());
     sql.push_str(&format!(
-        ") AS v WHERE m.id = v.column1 AND m.tenant_id = {tenant} AND m.id IN ("
+        " FROM v WHERE m.id = v.id AND m.tenant_id = {tenant} AND m.id IN ("
     ));
     // The id list repeats the join: it lets SQLite's planner probe the primary key for each
     // message instead of scanning the table once per `VALUES` row.

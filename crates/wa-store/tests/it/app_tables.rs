@@ -3,8 +3,8 @@
 use std::{collections::HashSet, sync::Arc};
 
 use tokio::sync::Barrier;
+use wa_domain::ports::{ApiKeyRepository, InboxItem, WebhookInbox};
 use wa_domain::{ids::TenantId, ports::StoreError};
-use wa_store::InboxRow;
 
 use crate::{
     on_both_databases,
@@ -20,25 +20,25 @@ on_both_databases!(
 async fn an_api_key_hash_finds_its_tenant(db: TestDb) {
     let (a, b) = (db.tenant().await, db.tenant().await);
     let keys = db.api_keys();
-    keys.insert(a, &[1; 32], "wa_live_1", t0()).await.unwrap();
-    keys.insert(b, &[2; 32], "wa_live_2", t0()).await.unwrap();
-    keys.insert(a, &[3; 32], "wa_live_3", t0()).await.unwrap();
+    keys.insert(a, [1; 32], "wa_live_1", t0()).await.unwrap();
+    keys.insert(b, [2; 32], "wa_live_2", t0()).await.unwrap();
+    keys.insert(a, [3; 32], "wa_live_3", t0()).await.unwrap();
     assert_eq!(keys.find_tenant(&[1; 32]).await.unwrap(), Some(a));
     assert_eq!(keys.find_tenant(&[2; 32]).await.unwrap(), Some(b));
     assert_eq!(keys.find_tenant(&[3; 32]).await.unwrap(), Some(a));
     assert_eq!(keys.find_tenant(&[4; 32]).await.unwrap(), None);
     assert!(matches!(
-        keys.insert(b, &[1; 32], "wa_live_x", t0()).await,
+        keys.insert(b, [1; 32], "wa_live_x", t0()).await,
         Err(StoreError::Duplicate)
     ));
     assert!(matches!(
-        keys.insert(TenantId::generate(), &[5; 32], "wa_live_5", t0())
+        keys.insert(TenantId::generate(), [5; 32], "wa_live_5", t0())
             .await,
         Err(StoreError::NotFound)
     ));
 }
 
-fn ids(rows: &[InboxRow]) -> Vec<i64> {
+fn ids(rows: &[InboxItem]) -> Vec<i64> {
     rows.iter().map(|row| row.id).collect()
 }
 

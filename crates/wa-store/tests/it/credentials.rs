@@ -1,7 +1,7 @@
-//! `CredentialRows`: ciphertext storage for the vault, with compare-and-swap for rotation.
+//! `SqlSealedCredentials`: ciphertext storage for the vault, with compare-and-swap for rotation.
 
+use wa_domain::ports::{SealedCredential, SealedCredentialStore};
 use wa_domain::{credential::CredentialKind, ids::TenantId, ports::StoreError};
-use wa_store::CredentialRow;
 
 use crate::{
     on_both_databases,
@@ -14,8 +14,13 @@ on_both_databases!(
     rotation_pages_through_rows_under_old_keys,
 );
 
-fn row(tenant: TenantId, kind: CredentialKind, ciphertext: &[u8], key_id: &str) -> CredentialRow {
-    CredentialRow {
+fn row(
+    tenant: TenantId,
+    kind: CredentialKind,
+    ciphertext: &[u8],
+    key_id: &str,
+) -> SealedCredential {
+    SealedCredential {
         tenant,
         kind,
         ciphertext: ciphertext.to_vec(),
@@ -37,7 +42,7 @@ async fn credentials_are_replaced_verified_and_revoked(db: TestDb) {
     rows.put(&row(tenant, kind, b"sealed-1", "k1"))
         .await
         .unwrap();
-    let replacement = CredentialRow {
+    let replacement = SealedCredential {
         created_at: at(10),
         updated_at: at(10),
         ..row(tenant, kind, b"sealed-2", "k2")

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 use wa_domain::ids::TenantId;
-use wa_store::{DeadLetterRow, EndpointRow};
+use wa_domain::ports::{DeadLetter, EventEndpoint, EventEndpointRepository};
 
 use crate::{
     on_both_databases,
@@ -16,8 +16,8 @@ on_both_databases!(
     rotation_keeps_the_previous_secret_and_dead_letters_redeliver,
 );
 
-fn endpoint(tenant: TenantId) -> EndpointRow {
-    EndpointRow {
+fn endpoint(tenant: TenantId) -> EventEndpoint {
+    EventEndpoint {
         id: Uuid::now_v7(),
         tenant_id: tenant,
         url: "https://hooks.example.com/wa".to_owned(),
@@ -119,7 +119,7 @@ async fn rotation_keeps_the_previous_secret_and_dead_letters_redeliver(db: TestD
     assert_eq!(rotated.previous_secret, Some(vec![1, 2, 3]));
     assert_eq!(rotated.previous_secret_until, Some(at(3600)));
 
-    let letter = DeadLetterRow {
+    let letter = DeadLetter {
         id: Uuid::now_v7(),
         tenant_id: tenant,
         endpoint_id: row.id,
@@ -151,7 +151,7 @@ async fn rotation_keeps_the_previous_secret_and_dead_letters_redeliver(db: TestD
         1
     );
     // The redelivery fails again: the same letter, attempts added, request cleared.
-    rows.put_dead_letter(&DeadLetterRow {
+    rows.put_dead_letter(&DeadLetter {
         id: Uuid::now_v7(),
         attempts: 2,
         last_status: None,
@@ -170,7 +170,7 @@ async fn rotation_keeps_the_previous_secret_and_dead_letters_redeliver(db: TestD
     assert_eq!(listed[0].last_error.as_deref(), Some("timed out"));
     assert!(listed[0].redeliver_requested_at.is_none());
     // Redelivered: gone from the list.
-    rows.request_redelivery(tenant, row.id, Some(&[letter.id]), at(40))
+    rows.request_redelivery(tenant, row.id, Some(vec![letter.id]), at(40))
         .await
         .unwrap();
     rows.mark_redelivered(tenant, letter.id, 1, at(41))

@@ -2,6 +2,7 @@
 //! nothing. Tenant A's rows are populated once; tenant B then calls every repository method with
 //! A's identifiers, and A's whole state (read back through A's own calls) must be unchanged.
 
+use wa_domain::ports::{ApiKeyRepository, SealedCredential, SealedCredentialStore};
 use wa_domain::{
     connection::{Connection, ConnectionHealth, PhoneNumberInfo},
     conversation::{Conversation, CustomerActivity, IdentityChange},
@@ -16,7 +17,6 @@ use wa_domain::{
     },
     status::MessageStatus,
 };
-use wa_store::CredentialRow;
 
 use crate::{
     on_both_databases,
@@ -67,8 +67,8 @@ fn connection(tenant: TenantId, number: &str) -> Connection {
     }
 }
 
-fn credential(tenant: TenantId, ciphertext: &[u8]) -> CredentialRow {
-    CredentialRow {
+fn credential(tenant: TenantId, ciphertext: &[u8]) -> SealedCredential {
+    SealedCredential {
         tenant,
         kind: CredentialKind::AccessToken,
         ciphertext: ciphertext.to_vec(),
@@ -138,7 +138,7 @@ async fn populate(db: &TestDb, a: TenantId) -> Known {
         .await
         .unwrap();
     db.api_keys()
-        .insert(a, &KEY_HASH, "wa_live_a", t0())
+        .insert(a, KEY_HASH, "wa_live_a", t0())
         .await
         .unwrap();
     Known {
@@ -155,7 +155,7 @@ struct Snapshot {
     by_bsuid: Option<Conversation>,
     open: Vec<Conversation>,
     connection: Option<Connection>,
-    credentials: Vec<Option<CredentialRow>>,
+    credentials: Vec<Option<SealedCredential>>,
     key_owner: Option<TenantId>,
 }
 
@@ -499,7 +499,7 @@ async fn connections_credentials_and_keys_stay_apart(db: TestDb) {
 
     // An API key hash names one tenant: B cannot register A's.
     assert!(matches!(
-        db.api_keys().insert(b, &KEY_HASH, "wa_live_b", at(9)).await,
+        db.api_keys().insert(b, KEY_HASH, "wa_live_b", at(9)).await,
         Err(StoreError::Duplicate)
     ));
 

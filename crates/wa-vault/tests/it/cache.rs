@@ -7,14 +7,13 @@ use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use time::OffsetDateTime;
 use tokio::sync::{Mutex as AsyncMutex, oneshot};
+use wa_domain::ports::{RotationCursor, SealedCredential, SealedCredentialStore};
 use wa_domain::{
     credential::CredentialKind,
     ids::TenantId,
     ports::{CredentialVault, StoreError, VaultError},
 };
-use wa_vault::{
-    CacheConfig, CredentialStore, MemoryStore, RotationCursor, StoredCredential, Vault,
-};
+use wa_vault::{CacheConfig, MemoryStore, Vault};
 
 use crate::support::{TestClock, cached_with_store, keys_k1, keys_k2_k1, secret, tenant, token};
 
@@ -103,12 +102,12 @@ struct GatedStore {
 }
 
 #[async_trait]
-impl CredentialStore for GatedStore {
+impl SealedCredentialStore for GatedStore {
     async fn get(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
-    ) -> Result<Option<StoredCredential>, StoreError> {
+    ) -> Result<Option<SealedCredential>, StoreError> {
         let row = self.inner.get(tenant, kind).await?;
         let gate = self.gate.lock().await.take();
         if let Some((reached, go)) = gate {
@@ -118,7 +117,7 @@ impl CredentialStore for GatedStore {
         Ok(row)
     }
 
-    async fn put(&self, credential: StoredCredential) -> Result<(), StoreError> {
+    async fn put(&self, credential: &SealedCredential) -> Result<(), StoreError> {
         self.inner.put(credential).await
     }
 
@@ -141,7 +140,7 @@ impl CredentialStore for GatedStore {
         newest_key_id: &str,
         after: Option<RotationCursor>,
         limit: usize,
-    ) -> Result<Vec<StoredCredential>, StoreError> {
+    ) -> Result<Vec<SealedCredential>, StoreError> {
         self.inner
             .list_for_rotation(newest_key_id, after, limit)
             .await

@@ -5,15 +5,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use time::OffsetDateTime;
+use wa_domain::ports::{RotationCursor, SealedCredential, SealedCredentialStore};
 use wa_domain::{
     credential::CredentialKind,
     ids::TenantId,
     ports::{CredentialVault, StoreError, VaultError},
 };
-use wa_vault::{
-    CredentialStore, Keyring, MemoryStore, RotationCursor, StoredCredential, Vault,
-    record::record_key_id,
-};
+use wa_vault::{Keyring, MemoryStore, Vault, record::record_key_id};
 
 use crate::support::{
     KEY_3, TestClock, keyring, keys_k1, keys_k2, keys_k2_k1, secret, tenant, token, uncached,
@@ -198,16 +196,16 @@ struct RacingStore {
 }
 
 #[async_trait]
-impl CredentialStore for RacingStore {
+impl SealedCredentialStore for RacingStore {
     async fn get(
         &self,
         tenant: TenantId,
         kind: CredentialKind,
-    ) -> Result<Option<StoredCredential>, StoreError> {
+    ) -> Result<Option<SealedCredential>, StoreError> {
         self.inner.get(tenant, kind).await
     }
 
-    async fn put(&self, credential: StoredCredential) -> Result<(), StoreError> {
+    async fn put(&self, credential: &SealedCredential) -> Result<(), StoreError> {
         self.inner.put(credential).await
     }
 
@@ -230,7 +228,7 @@ impl CredentialStore for RacingStore {
         newest_key_id: &str,
         after: Option<RotationCursor>,
         limit: usize,
-    ) -> Result<Vec<StoredCredential>, StoreError> {
+    ) -> Result<Vec<SealedCredential>, StoreError> {
         let batch = self
             .inner
             .list_for_rotation(newest_key_id, after, limit)

@@ -1,7 +1,7 @@
 //! The vault over `wa-store`'s real `tenant_credentials` table, on SQLite and PostgreSQL.
 //!
 //! [`Database`] is a fresh, migrated database per test, with the vault's storage on it
-//! ([`SqlCredentials`]): a SQLite file in a temporary folder, or a schema of its own on the
+//! ([`wa_store::SqlSealedCredentials`]): a SQLite file in a temporary folder, or a schema of its own on the
 //! server named by `WA_TEST_POSTGRES_URL` (the PostgreSQL tests fail without it; they never
 //! skip).
 
@@ -11,8 +11,6 @@ use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 use wa_domain::{ports::TenantRepository, tenant::Tenant};
 use wa_store::Store;
-
-use wa_vault::SqlCredentials;
 
 use crate::support::T0;
 
@@ -71,8 +69,8 @@ impl Database {
     }
 
     /// The vault's storage on this database.
-    pub(crate) fn credentials(&self) -> Arc<SqlCredentials> {
-        Arc::new(SqlCredentials::new(self.store.clone()))
+    pub(crate) fn credentials(&self) -> Arc<wa_store::SqlSealedCredentials> {
+        Arc::new(self.store.credentials())
     }
 
     /// Creates the tenants `1..=count` (credentials reference their tenant).

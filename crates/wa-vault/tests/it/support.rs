@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use time::{OffsetDateTime, macros::datetime};
 use uuid::Uuid;
+use wa_domain::ports::SealedCredentialStore;
 use wa_domain::{ids::TenantId, ports::Clock};
-use wa_vault::{CredentialStore, Keyring, MemoryStore, Vault};
+use wa_vault::{Keyring, MemoryStore, Vault};
 
 /// 32 bytes 0..=31, base64.
 pub(crate) const KEY_1: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -71,7 +72,7 @@ pub(crate) fn secret(text: &str) -> SecretString {
 }
 
 /// A vault without cache over `store`, so every read goes to the store.
-pub(crate) fn uncached(keyring: Keyring, store: Arc<dyn CredentialStore>) -> Vault {
+pub(crate) fn uncached(keyring: Keyring, store: Arc<dyn SealedCredentialStore>) -> Vault {
     Vault::new(keyring, store, TestClock::new()).without_cache()
 }
 

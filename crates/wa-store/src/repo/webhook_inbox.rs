@@ -1,32 +1,18 @@
-//! The app's own tables: `api_keys` (tenants' API keys, hashed) and `webhook_inbox` (Meta's
-//! webhooks stored raw before they are answered).
-//!
-//! They are not ports of `wa-domain` (authentication and durable receipt are edge concerns of
-//! the app), so they are plain types with inherent methods that the app adapts.
+//! `webhook_inbox`: Meta's webhooks stored raw before they are answered, claimed with a lease,
+//! parked after their last attempt ([`WebhookInbox`]).
 
+use async_trait::async_trait;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DeriveIden,
     sea_query::{Alias, Expr, ExprTrait, Func, LockBehavior, LockType, Order, Query},
 };
 use time::OffsetDateTime;
-use uuid::Uuid;
-use wa_domain::{ids::TenantId, ports::StoreError};
+use wa_domain::ports::{self, InboxItem, ParkedBody, StoreError};
 
 use crate::{
     convert::timestamp,
     error::{classify, corrupt},
 };
-
-#[derive(DeriveIden, Clone, Copy)]
-enum ApiKeys {
-    Table,
-    Id,
-    TenantId,
-    KeyHash,
-    Prefix,
-    CreatedAt,
-    RevokedAt,
-}
 
 #[derive(DeriveIden, Clone, Copy)]
 enum WebhookInbox {
@@ -42,114 +28,43 @@ enum WebhookInbox {
     ParkedAt,
 }
 
-/// Tenants' API keys, by SHA-256 hash.
-#[derive(Debug, Clone)]
-pub struct ApiKeyRows {
-    db: DatabaseConnection,
-}
-
-impl ApiKeyRows {
-    pub(crate) fn new(db: DatabaseConnection) -> Self {
-        Self { db }
-    }
-
-    /// Stores a key's hash for a tenant.
-    ///
-    /// # Errors
-    /// [`StoreError::Duplicate`] for a hash already stored, [`StoreError::NotFound`] for an
-    /// unknown tenant; otherwise storage failures.
-    pub async fn insert(
-        &self,
-        tenant: TenantId,
-        hash: &[u8; 32],
-        prefix: &str,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let backend = self.db.get_database_backend();
-        let stmt = Query::insert()
-            .into_table(ApiKeys::Table)
-            .columns([
-                ApiKeys::Id,
-                ApiKeys::TenantId,
-                ApiKeys::KeyHash,
-                ApiKeys::Prefix,
-                ApiKeys::CreatedAt,
-            ])
-            .values_panic([
-                Uuid::now_v7().into(),
-                tenant.as_uuid().into(),
-                hash.to_vec().into(),
-                prefix.into(),
-                Expr::val(timestamp::value(backend, at)),
-            ])
-            .to_owned();
-        self.db.execute(&stmt).await.map_err(classify)?;
-        Ok(())
-    }
-
-    /// The tenant owning a key hash, unless the key is unknown or revoked.
-    ///
-    /// # Errors
-    /// Storage failures.
-    pub async fn find_tenant(&self, hash: &[u8; 32]) -> Result<Option<TenantId>, StoreError> {
-        let stmt = Query::select()
-            .column(ApiKeys::TenantId)
-            .from(ApiKeys::Table)
-            .and_where(Expr::col(ApiKeys::KeyHash).eq(hash.to_vec()))
-            .and_where(Expr::col(ApiKeys::RevokedAt).is_null())
-            .to_owned();
-        let Some(row) = self.db.query_one(&stmt).await.map_err(classify)? else {
-            return Ok(None);
-        };
-        let tenant: Uuid = row
-            .try_get("", "tenant_id")
-            .map_err(|e| corrupt("api_keys", e.to_string()))?;
-        Ok(Some(TenantId::from_uuid(tenant)))
-    }
-}
-
-/// A stored webhook body claimed for processing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxRow {
-    /// Its id (arrival order).
-    pub id: i64,
-    /// The raw body.
-    pub body: Vec<u8>,
-    /// Earlier processing attempts.
-    pub attempts: u32,
-}
-
-/// A parked webhook body, as the operator sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParkedRow {
-    /// Its id (arrival order).
-    pub id: i64,
-    /// When it was received.
-    pub received_at: OffsetDateTime,
-    /// Processing attempts made.
-    pub attempts: u32,
-    /// The last attempt's error.
-    pub last_error: Option<String>,
-    /// When it was parked.
-    pub parked_at: OffsetDateTime,
-}
-
 /// Meta's webhooks, stored raw, claimed with a lease.
 #[derive(Debug, Clone)]
-pub struct WebhookInboxRows {
+pub struct SqlWebhookInbox {
     db: DatabaseConnection,
 }
 
-impl WebhookInboxRows {
+impl SqlWebhookInbox {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 
+    /// Unprocessed bodies matching `condition`.
+    async fn count(&self, condition: Expr) -> Result<u64, StoreError> {
+        let stmt = Query::select()
+            .expr_as(Func::count(Expr::col(WebhookInbox::Id)), Alias::new("n"))
+            .from(WebhookInbox::Table)
+            .and_where(Expr::col(WebhookInbox::ProcessedAt).is_null())
+            .and_where(condition)
+            .to_owned();
+        let row = self.db.query_one(&stmt).await.map_err(classify)?;
+        let count: i64 = match row {
+            Some(row) => row
+                .try_get("", "n")
+                .map_err(|e| corrupt("webhook_inbox", format!("{e:?}")))?,
+            None => 0,
+        };
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl ports::WebhookInbox for SqlWebhookInbox {
     /// Stores a body; returns its id.
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn push(&self, body: &[u8], received_at: OffsetDateTime) -> Result<i64, StoreError> {
+    async fn push(&self, body: &[u8], received_at: OffsetDateTime) -> Result<i64, StoreError> {
         let backend = self.db.get_database_backend();
         let at = timestamp::value(backend, received_at);
         let stmt = Query::insert()
@@ -183,12 +98,12 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn claim(
+    async fn claim(
         &self,
         limit: u32,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
-    ) -> Result<Vec<InboxRow>, StoreError> {
+    ) -> Result<Vec<InboxItem>, StoreError> {
         let backend = self.db.get_database_backend();
         let now = timestamp::value(backend, now);
         let mut due = Query::select();
@@ -225,7 +140,7 @@ impl WebhookInboxRows {
             .into_iter()
             .map(|row| {
                 let bad = |e: sea_orm::DbErr| corrupt("webhook_inbox", e);
-                Ok(InboxRow {
+                Ok(InboxItem {
                     id: row.try_get("", "id").map_err(bad)?,
                     body: row.try_get("", "body").map_err(bad)?,
                     attempts: u32::try_from(row.try_get::<i32>("", "attempts").map_err(bad)?)
@@ -241,7 +156,7 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -266,7 +181,7 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn release(
+    async fn release(
         &self,
         id: i64,
         error: &str,
@@ -300,7 +215,7 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn park(&self, id: i64, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn park(&self, id: i64, error: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let backend = self.db.get_database_backend();
         let error: String = error.chars().take(2000).collect();
         let stmt = Query::update()
@@ -328,7 +243,7 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn parked(&self, limit: u32) -> Result<Vec<ParkedRow>, StoreError> {
+    async fn parked(&self, limit: u32) -> Result<Vec<ParkedBody>, StoreError> {
         let stmt = Query::select()
             .columns([
                 WebhookInbox::Id,
@@ -347,7 +262,7 @@ impl WebhookInboxRows {
         rows.into_iter()
             .map(|row| {
                 let bad = |e: sea_orm::DbErr| corrupt("webhook_inbox", e);
-                Ok(ParkedRow {
+                Ok(ParkedBody {
                     id: row.try_get("", "id").map_err(bad)?,
                     received_at: row.try_get("", "received_at").map_err(bad)?,
                     attempts: u32::try_from(row.try_get::<i32>("", "attempts").map_err(bad)?)
@@ -364,7 +279,7 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn replay(&self, id: Option<i64>, now: OffsetDateTime) -> Result<u64, StoreError> {
+    async fn replay(&self, id: Option<i64>, now: OffsetDateTime) -> Result<u64, StoreError> {
         let backend = self.db.get_database_backend();
         let mut stmt = Query::update();
         stmt.table(WebhookInbox::Table)
@@ -390,7 +305,7 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn parked_count(&self) -> Result<u64, StoreError> {
+    async fn parked_count(&self) -> Result<u64, StoreError> {
         self.count(Expr::col(WebhookInbox::ParkedAt).is_not_null())
             .await
     }
@@ -399,33 +314,8 @@ impl WebhookInboxRows {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn backlog(&self) -> Result<u64, StoreError> {
+    async fn backlog(&self) -> Result<u64, StoreError> {
         self.count(Expr::col(WebhookInbox::ParkedAt).is_null())
             .await
     }
-
-    /// Unprocessed bodies matching `condition`.
-    async fn count(&self, condition: Expr) -> Result<u64, StoreError> {
-        let stmt = Query::select()
-            .expr_as(Func::count(Expr::col(WebhookInbox::Id)), Alias::new("n"))
-            .from(WebhookInbox::Table)
-            .and_where(Expr::col(WebhookInbox::ProcessedAt).is_null())
-            .and_where(condition)
-            .to_owned();
-        let row = self.db.query_one(&stmt).await.map_err(classify)?;
-        let count: i64 = match row {
-            Some(row) => row
-                .try_get("", "n")
-                .map_err(|e| corrupt("webhook_inbox", format!("{e:?}")))?,
-            None => 0,
-        };
-        Ok(u64::try_from(count).unwrap_or(0))
-    }
-}
-
-/// Whether a database answers a trivial query.
-pub(crate) async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
-    let stmt = Query::select().expr(Expr::val(1)).to_owned();
-    db.query_one(&stmt).await.map_err(classify)?;
-    Ok(())
 }

@@ -1,33 +1,12 @@
-//! What the app stores beyond the domain's ports: tenants' API keys and Meta's raw webhooks.
+//! Meta's webhooks, stored raw before they are answered and processed after.
 //!
-//! These are edge concerns (authentication, durable receipt of webhooks), so their traits live
-//! in the app, implemented over `wa-store` in `compose`.
+//! Not scoped to a tenant: a body is stored before anything in it is trusted beyond its
+//! signature, and the processing that follows finds each change's tenant by its number.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use wa_domain::{ids::TenantId, ports::StoreError};
 
-/// Tenants' API keys, stored as hashes.
-#[async_trait]
-pub trait ApiKeyStore: Send + Sync + 'static {
-    /// Stores a new key's hash for a tenant.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn insert(
-        &self,
-        tenant: TenantId,
-        hash: [u8; 32],
-        prefix: &str,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-
-    /// The tenant a key hash belongs to, unless revoked or unknown.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn find_tenant(&self, hash: &[u8; 32]) -> Result<Option<TenantId>, StoreError>;
-}
+use crate::ports::StoreError;
 
 /// A stored webhook body waiting to be processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,17 +19,33 @@ pub struct InboxItem {
     pub attempts: u32,
 }
 
-/// Meta's webhooks, stored raw before they are answered, processed after.
+/// A parked webhook body, as an operator sees it (the body itself is not shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedBody {
+    /// Its row id.
+    pub id: i64,
+    /// When it was received.
+    pub received_at: OffsetDateTime,
+    /// Processing attempts made.
+    pub attempts: u32,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// When it was parked.
+    pub parked_at: OffsetDateTime,
+}
+
+/// The durable queue of Meta's raw webhook bodies.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait WebhookInbox: Send + Sync + 'static {
-    /// Stores a verified body durably.
+    /// Stores a verified body durably; returns its id.
     ///
     /// # Errors
     /// Storage failures (the receiver then answers 503 and Meta retries).
     async fn push(&self, body: &[u8], received_at: OffsetDateTime) -> Result<i64, StoreError>;
 
     /// Claims up to `limit` unprocessed bodies, oldest first, leasing them until `lease_until`
-    /// so a crashed worker's claims come back.
+    /// so a crashed worker's claims come back. Concurrent claimers never get the same body.
     ///
     /// # Errors
     /// Storage failures.
@@ -67,7 +62,7 @@ pub trait WebhookInbox: Send + Sync + 'static {
     /// Storage failures.
     async fn complete(&self, ids: &[i64], at: OffsetDateTime) -> Result<(), StoreError>;
 
-    /// Gives a body back after a failure, to be retried after `retry_at`.
+    /// Gives a body back after a failure, to be retried after `retry_at`, counting the attempt.
     ///
     /// # Errors
     /// Storage failures.
@@ -108,19 +103,4 @@ pub trait WebhookInbox: Send + Sync + 'static {
     /// # Errors
     /// Storage failures.
     async fn backlog(&self) -> Result<u64, StoreError>;
-}
-
-/// A parked webhook body, as an operator sees it (the body itself is not shown).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParkedBody {
-    /// Its row id.
-    pub id: i64,
-    /// When it was received.
-    pub received_at: OffsetDateTime,
-    /// Processing attempts made.
-    pub attempts: u32,
-    /// The last attempt's error.
-    pub last_error: Option<String>,
-    /// When it was parked.
-    pub parked_at: OffsetDateTime,
 }

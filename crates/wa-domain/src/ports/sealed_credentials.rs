@@ -1,28 +1,27 @@
-//! The storage the vault needs: one row per (tenant, kind), ciphertext and clear metadata.
+//! The vault's own storage: one sealed record per (tenant, kind), with clear metadata.
 //!
-//! The trait speaks plain types only (ids, `Vec<u8>`, `String`, times, flags), so `wa-store` can
-//! implement it through a small adapter in the app without either crate depending on the other.
-//! [`MemoryStore`](crate::MemoryStore) implements it for tests and for linking `wa-vault` alone.
+//! The records are opaque bytes here; only `wa-vault` seals and opens them. The use cases never
+//! see this port: they ask [`CredentialVault`](crate::ports::CredentialVault), which `wa-vault`
+//! implements over it.
 
 use std::fmt;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use wa_domain::{credential::CredentialKind, ids::TenantId, ports::StoreError};
 
-use crate::record::RecordSummary;
+use crate::{credential::CredentialKind, ids::TenantId, ports::StoreError};
 
 /// One stored credential: the sealed record and what is known about it in clear.
 ///
-/// Mirrors the `tenant_credentials` table. `Debug` summarises the record (key id and length)
-/// rather than printing its bytes.
+/// Mirrors the `tenant_credentials` table. `Debug` gives the record's length rather than its
+/// bytes.
 #[derive(Clone, PartialEq, Eq)]
-pub struct StoredCredential {
+pub struct SealedCredential {
     /// Whose.
     pub tenant: TenantId,
     /// Which secret.
     pub kind: CredentialKind,
-    /// The sealed record ([`crate::record`] layout). Never the secret itself.
+    /// The sealed record (the vault's record layout). Never the secret itself.
     pub ciphertext: Vec<u8>,
     /// The id of the key that sealed it; the same id as inside the record, kept in clear so
     /// rotation can find what is not under the newest key without decrypting.
@@ -41,14 +40,14 @@ pub struct StoredCredential {
     pub updated_at: OffsetDateTime,
 }
 
-impl fmt::Debug for StoredCredential {
+impl fmt::Debug for SealedCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredCredential")
+        f.debug_struct("SealedCredential")
             .field("tenant", &self.tenant)
             .field("kind", &self.kind)
             .field(
                 "ciphertext",
-                &format_args!("{}", RecordSummary(&self.ciphertext)),
+                &format_args!("<{} sealed bytes>", self.ciphertext.len()),
             )
             .field("key_id", &self.key_id)
             .field("created_at", &self.created_at)
@@ -66,10 +65,11 @@ pub type RotationCursor = (TenantId, CredentialKind);
 
 /// Storage for sealed credentials, one row per (tenant, kind).
 ///
-/// Every method is scoped to one tenant except [`CredentialStore::list_for_rotation`], which is
+/// Every method is scoped to one tenant except [`SealedCredentialStore::list_for_rotation`], which is
 /// the operator's walk over all rows.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
-pub trait CredentialStore: Send + Sync + 'static {
+pub trait SealedCredentialStore: Send + Sync + 'static {
     /// The row, revoked or not; `None` when absent.
     ///
     /// # Errors
@@ -78,13 +78,13 @@ pub trait CredentialStore: Send + Sync + 'static {
         &self,
         tenant: TenantId,
         kind: CredentialKind,
-    ) -> Result<Option<StoredCredential>, StoreError>;
+    ) -> Result<Option<SealedCredential>, StoreError>;
 
     /// Inserts the row, or replaces every column of the existing (tenant, kind) row.
     ///
     /// # Errors
     /// Only storage failures.
-    async fn put(&self, credential: StoredCredential) -> Result<(), StoreError>;
+    async fn put(&self, credential: &SealedCredential) -> Result<(), StoreError>;
 
     /// Compare-and-swap for rotation: when the row's ciphertext still equals `expected`, sets
     /// `ciphertext`, `key_id`, `rotated_at = at` and `updated_at = at`, and returns `true`.
@@ -114,7 +114,7 @@ pub trait CredentialStore: Send + Sync + 'static {
         newest_key_id: &str,
         after: Option<RotationCursor>,
         limit: usize,
-    ) -> Result<Vec<StoredCredential>, StoreError>;
+    ) -> Result<Vec<SealedCredential>, StoreError>;
 
     /// Sets `last_verified_at = at` and `updated_at = at`; `false` when the row is absent.
     ///
