@@ -7,19 +7,15 @@ use axum::{
     Json,
     extract::{Path, State},
 };
-use secrecy::SecretString;
 use uuid::Uuid;
-use wa_domain::{
-    connection::ConnectionDetails,
-    ids::{PhoneNumberId, TenantId, WabaId},
-    usecase::connect::{ConnectRequest, connect_tenant, verify_connection},
-};
+use wa_domain::{connection::Connection, ids::TenantId, usecase::connect::verify_connection};
 
 use crate::{
     http::{
         auth::Caller,
         dto::{ConnectBody, ConnectionView},
         error::ApiError,
+        numbers::{self, NumberBody},
     },
     state::AppState,
 };
@@ -40,29 +36,15 @@ pub async fn put(
 ) -> Result<Json<ConnectionView>, ApiError> {
     let tenant_id = TenantId::from_uuid(tenant_id);
     caller.require_tenant(tenant_id)?;
-    let details = ConnectionDetails::new(
-        WabaId::parse(body.waba_id)?,
-        PhoneNumberId::parse(body.phone_number_id)?,
-        body.display_phone_number,
-        body.business_name,
-    )?;
-    if body.access_token.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "access_token",
-            "access_token must not be empty",
-        ));
-    }
-    let request = ConnectRequest {
-        details,
-        access_token: SecretString::from(body.access_token),
-        token_expires_at: None,
-        make_default: true,
+    let number = NumberBody {
+        waba_id: body.waba_id,
+        phone_number_id: body.phone_number_id,
+        display_phone_number: body.display_phone_number,
+        business_name: body.business_name,
+        access_token: body.access_token,
+        default: true,
     };
-    let connection = connect_tenant(&state.ports, tenant_id, request).await?;
-    tracing::info!(tenant.id = %tenant_id, health = connection.health.as_str(), "connection stored");
-    // Messages held while the credentials were invalid may go now.
-    state.delivery.wake();
-    Ok(Json(connection.into()))
+    Ok(Json(numbers::store(&state, tenant_id, number).await?))
 }
 
 /// The tenant's default number and its health.
@@ -76,13 +58,7 @@ pub async fn get(
 ) -> Result<Json<ConnectionView>, ApiError> {
     let tenant_id = TenantId::from_uuid(tenant_id);
     caller.require_tenant(tenant_id)?;
-    let connection = state
-        .ports
-        .connections
-        .get(tenant_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("connection"))?;
-    Ok(Json(connection.into()))
+    Ok(Json(default_number(&state, tenant_id).await?.into()))
 }
 
 /// Verifies the tenant's default number against Meta now.
@@ -96,13 +72,18 @@ pub async fn verify(
 ) -> Result<Json<ConnectionView>, ApiError> {
     let tenant_id = TenantId::from_uuid(tenant_id);
     caller.require_tenant(tenant_id)?;
-    let default = state
+    let default = default_number(&state, tenant_id).await?;
+    let connection = verify_connection(&state.ports, tenant_id, &default.phone_number_id).await?;
+    state.delivery.wake();
+    Ok(Json(connection.into()))
+}
+
+/// The tenant's default number; 404 `connection` when it has none.
+async fn default_number(state: &AppState, tenant_id: TenantId) -> Result<Connection, ApiError> {
+    state
         .ports
         .connections
         .get(tenant_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("connection"))?;
-    let connection = verify_connection(&state.ports, tenant_id, &default.phone_number_id).await?;
-    state.delivery.wake();
-    Ok(Json(connection.into()))
+        .ok_or_else(|| ApiError::not_found("connection"))
 }

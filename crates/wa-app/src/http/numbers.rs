@@ -54,7 +54,9 @@ fn number_id(raw: &str) -> Result<PhoneNumberId, ApiError> {
     PhoneNumberId::parse(raw).map_err(|e| ApiError::invalid("phone_number_id", e.to_string()))
 }
 
-async fn store(
+/// Stores a number and the tenant's token through `connect_tenant`, verifying it against Meta;
+/// shared by `POST …/numbers`, `PUT …/numbers/{id}` and `PUT …/connection` (the default's).
+pub(crate) async fn store(
     state: &AppState,
     tenant_id: TenantId,
     body: NumberBody,
