@@ -129,9 +129,11 @@ mod clock;
 mod config;
 mod control;
 mod control_api;
+mod customer;
 mod fields;
 mod gcra;
 mod graph;
+mod graph_call;
 mod graph_error;
 mod ids;
 mod inbound;
@@ -147,6 +149,7 @@ mod state;
 mod template;
 mod template_admin;
 mod upload;
+mod upload_session;
 mod webhook;
 
 pub use ascii_json::to_ascii_json;
@@ -157,9 +160,8 @@ pub use config::{
 };
 pub use control::account::QualityChange;
 pub use control::{ControlError, SignupGrant, SignupRequest, SimControl};
-pub use inbound::{
-    CustomerRef, InboundContent, InboundContext, InboundMedia, InboundRequest, InboundResult,
-};
+pub use customer::CustomerRef;
+pub use inbound::{InboundContent, InboundContext, InboundMedia, InboundRequest, InboundResult};
 pub use records::{
     AcceptedMessage, DeliveryAttempt, DeliveryState, ReadMark, RecordedRequest, Totals,
     WebhookDelivery,
