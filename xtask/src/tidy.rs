@@ -9,7 +9,8 @@
 //! 5. No import circle between a crate's modules: the graph of the paths each file names through
 //!    `crate::`, `super::` or `self::` (in a `use` or inline) is a DAG, per crate root (`lib.rs`,
 //!    `main.rs`), so a router sits above its handlers and shared helpers sit at the bottom. Crates
-//!    listed in `CRATES_WITH_IMPORT_CIRCLES` are not checked until their circles are removed.
+//!    listed in `CRATES_WITH_IMPORT_CIRCLES` are not checked until their circles are removed, and
+//!    a listed crate without a circle is a problem (remove it from the list).
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
@@ -169,12 +170,6 @@ fn names_crate(code: &str, name: &str) -> bool {
 /// (`src/lib.rs`, `src/main.rs`).
 fn module_import_cycles(member: &Member) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    if CRATES_WITH_IMPORT_CIRCLES
-        .iter()
-        .any(|(name, _)| *name == member.name)
-    {
-        return Ok(problems);
-    }
     for root in ["lib.rs", "main.rs"] {
         let root_file = member.dir.join("src").join(root);
         if !root_file.exists() {
@@ -196,6 +191,21 @@ fn module_import_cycles(member: &Member) -> Result<Vec<String>> {
                 member.name
             ));
         }
+    }
+    let listed = CRATES_WITH_IMPORT_CIRCLES
+        .iter()
+        .any(|(name, _)| *name == member.name);
+    if listed {
+        // Listed crates are not held to the rule yet, but the list must not outlive its circles.
+        return Ok(if problems.is_empty() {
+            vec![format!(
+                "{}: has no module import circle any more: remove it from \
+                 CRATES_WITH_IMPORT_CIRCLES in xtask/src/tidy.rs",
+                member.name
+            )]
+        } else {
+            Vec::new()
+        });
     }
     Ok(problems)
 }
@@ -322,7 +332,11 @@ fn import_cycles(modules: &[ModuleSource<'_>]) -> Vec<Circle> {
                 .into_iter()
                 .map(name)
                 .collect(),
-            knot: knot.into_iter().map(name).collect(),
+            knot: {
+                let mut names: Vec<String> = knot.into_iter().map(name).collect();
+                names.sort();
+                names
+            },
         })
         .collect()
 }
