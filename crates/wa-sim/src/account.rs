@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{authorize_any, authorize_number, authorize_waba};
 use crate::fields::{NodeType, select};
-use crate::graph::{Call, body_params, json_ok};
+use crate::graph_call::{Call, body_params, json_ok};
 use crate::graph_error::GraphError;
 use crate::ids::opaque_token;
 use crate::state::{NumberState, lock, read, write};

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use subtle::ConstantTimeEq;
 
-use crate::graph::Params;
+use crate::graph_call::Params;
 use crate::graph_error::GraphError;
 use crate::state::{NumberState, Sim, read};
 use crate::webhook::hmac_sha256_hex;

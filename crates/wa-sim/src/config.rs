@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::inbound::CustomerRef;
+use crate::customer::CustomerRef;
 
 /// Everything a simulation starts with; `reset` returns to it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::appsecret_proof;
 use crate::clock::nanos;
 use crate::config::{Faults, Limits, NumberConfig, TemplateConfig, WebhookBehaviour};
+use crate::customer::CustomerRef;
 use crate::ids::{digits, media_id, opaque_token};
-use crate::inbound::{CustomerRef, InboundRequest, InboundResult};
+use crate::inbound::{InboundRequest, InboundResult};
 use crate::records::{AcceptedMessage, ReadMark, RecordedRequest, Totals, WebhookDelivery};
 use crate::state::{SignupCode, Sim, lock, read, write};
 

@@ -37,7 +37,8 @@ use serde_json::json;
 
 use crate::config::{Faults, Limits, NumberConfig, TemplateConfig, WebhookBehaviour};
 use crate::control::{ControlError, SignupRequest, SimControl};
-use crate::inbound::{CustomerRef, InboundRequest};
+use crate::customer::CustomerRef;
+use crate::inbound::InboundRequest;
 use crate::state::Sim;
 
 type SimState = State<Arc<Sim>>;

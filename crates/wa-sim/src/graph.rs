@@ -6,15 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Bytes, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::ascii_json::to_ascii_json;
 use crate::config::OutageMode;
+use crate::graph_call::{Call, Params};
 use crate::graph_error::GraphError;
 use crate::records::RecordedRequest;
 use crate::rng::{thread_f64, thread_u64};
@@ -28,69 +27,9 @@ const UPLOAD_BODY_LIMIT: usize = 100 * 1024 * 1024;
 /// Bodies longer than this are cut in the request record.
 const RECORDED_BODY_LIMIT: usize = 64 * 1024;
 
-/// Query parameters, decoded.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub(crate) fn parse(query: Option<&str>) -> Self {
-        Self(
-            query
-                .map(|q| {
-                    url::form_urlencoded::parse(q.as_bytes())
-                        .into_owned()
-                        .collect()
-                })
-                .unwrap_or_default(),
-        )
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The query string with secrets redacted, for the request record.
-    fn redacted(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in &self.0 {
-            let shown = if matches!(
-                key.as_str(),
-                "access_token" | "appsecret_proof" | "client_secret" | "input_token"
-            ) {
-                "<redacted>"
-            } else {
-                value
-            };
-            out.append_pair(key, shown);
-        }
-        out.finish()
-    }
-}
-
-/// A parsed Graph call, handed to the endpoint handlers.
-pub(crate) struct Call<'a> {
-    pub(crate) sim: &'a Arc<Sim>,
-    pub(crate) headers: &'a HeaderMap,
-    pub(crate) params: &'a Params,
-    pub(crate) body: &'a Bytes,
-}
-
 /// Asks the accept loop to drop this request's connection without an answer.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectionKill(pub(crate) CancellationToken);
-
-/// A Graph success answer: Meta's escaped-Unicode JSON.
-pub(crate) fn json_ok<T: Serialize + ?Sized>(value: &T) -> Response {
-    let mut response = (StatusCode::OK, to_ascii_json(value)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=UTF-8"),
-    );
-    response
-}
 
 /// Whether a path segment is a Graph version (`v23.0`).
 fn is_version(segment: &str) -> bool {
@@ -315,24 +254,6 @@ async fn apply_faults(
     }
 }
 
-/// A JSON or form-encoded body as parameters (Graph accepts both for simple calls).
-pub(crate) fn body_params(body: &Bytes) -> Params {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(map)) => Params(
-            map.into_iter()
-                .map(|(key, value)| {
-                    let text = match value {
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (key, text)
-                })
-                .collect(),
-        ),
-        _ => Params::parse(std::str::from_utf8(body).ok()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,14 +265,5 @@ mod tests {
         assert!(!is_version("v23"));
         assert!(!is_version("100000000000001"));
         assert!(!is_version("vx.0"));
-    }
-
-    #[test]
-    fn secrets_are_redacted_in_records() {
-        let params = Params::parse(Some("fields=id&access_token=secret&appsecret_proof=abc"));
-        let shown = params.redacted();
-        assert!(!shown.contains("secret&"));
-        assert!(shown.contains("fields=id"));
-        assert!(shown.contains("access_token=%3Credacted%3E"));
     }
 }

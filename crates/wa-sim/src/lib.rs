@@ -91,18 +91,22 @@
 //! - `control`: [`SimControl`], the in-process control handle; `control_api` exposes the same
 //!   operations as JSON under `/_sim/...`.
 //! - `config`: scenario types (numbers, templates, limits, webhook behaviour, faults).
-//! - Graph side: `graph` (path dispatch, auth, faults), `send` (the messages endpoint), `shape`
+//! - Graph side: `graph` (path dispatch, auth, faults; the top of the Graph side), `graph_call`
+//!   (the call the handlers read and their success answer), `send` (the messages endpoint), `shape`
 //!   (its payload checks), `template` (template lookup and parameter counts), `template_admin`
 //!   (the template management API and Meta's review), `media`, `upload` (the resumable upload
-//!   API), `profile` (the business profile), `account` (number and WABA fields, WABA edges,
-//!   onboarding), `fields` (the `fields` parameter), `graph_error` (Meta's error envelope),
-//!   `auth` (bearer tokens and `appsecret_proof`).
+//!   API; its sessions in `upload_session`), `profile` (the business profile), `account`
+//!   (number and WABA fields, WABA edges, onboarding), `fields` (the `fields` parameter),
+//!   `graph_error` (Meta's error envelope), `auth` (bearer tokens and `appsecret_proof`).
 //! - Rules: `gcra` (the rate algorithm), `clock` (injectable time), `state` (shared state:
 //!   numbers, customers, windows, media).
 //! - Webhooks: `webhook` (payload building and the delivery queue), `ascii_json` (Meta's
-//!   escaped-Unicode JSON), `inbound` (customer events).
+//!   escaped-Unicode JSON), `inbound` (customer events), `customer` (who a customer is).
 //! - `records`: bounded buffers of received requests, accepted messages and deliveries.
 //! - `ids` and `rng`: identifiers (wamid, media ids, fbtrace ids) and a small seeded PRNG.
+//!
+//! Modules import one another without a circle (`cargo xtask tidy` checks it): routers above
+//! handlers, shared types and helpers in small modules below them.
 //!
 //! The binary `wa-sim` (`src/main.rs`) runs the simulator (`wa-sim serve`) and talks to a running
 //! one through the control API (`wa-sim inbound`, `wa-sim requests`, ...).
@@ -129,9 +133,11 @@ mod clock;
 mod config;
 mod control;
 mod control_api;
+mod customer;
 mod fields;
 mod gcra;
 mod graph;
+mod graph_call;
 mod graph_error;
 mod ids;
 mod inbound;
@@ -147,6 +153,7 @@ mod state;
 mod template;
 mod template_admin;
 mod upload;
+mod upload_session;
 mod webhook;
 
 pub use ascii_json::to_ascii_json;
@@ -157,9 +164,8 @@ pub use config::{
 };
 pub use control::account::QualityChange;
 pub use control::{ControlError, SignupGrant, SignupRequest, SimControl};
-pub use inbound::{
-    CustomerRef, InboundContent, InboundContext, InboundMedia, InboundRequest, InboundResult,
-};
+pub use customer::CustomerRef;
+pub use inbound::{InboundContent, InboundContext, InboundMedia, InboundRequest, InboundResult};
 pub use records::{
     AcceptedMessage, DeliveryAttempt, DeliveryState, ReadMark, RecordedRequest, Totals,
     WebhookDelivery,

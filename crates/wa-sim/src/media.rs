@@ -13,7 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::auth::authorize_number;
-use crate::graph::{Call, Params, json_ok};
+use crate::graph_call::{Call, Params, json_ok};
 use crate::graph_error::GraphError;
 use crate::ids::media_id;
 use crate::state::{MediaObject, Sim, read, write};

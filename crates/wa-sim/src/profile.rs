@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::authorize_number;
 use crate::fields::{NodeType, select};
-use crate::graph::{Call, json_ok};
+use crate::graph_call::{Call, json_ok};
 use crate::graph_error::GraphError;
 use crate::state::{read, write};
 
@@ -98,7 +98,7 @@ pub(crate) fn update(call: &Call<'_>, phone_number_id: &str) -> Result<Response,
         Ok(Value::Object(map)) => map,
         _ => {
             // Graph also takes form fields; they arrive as strings.
-            let params = crate::graph::body_params(call.body);
+            let params = crate::graph_call::body_params(call.body);
             let mut map = Map::new();
             for name in PROFILE_NODE
                 .known

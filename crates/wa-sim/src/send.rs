@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::authorize_number;
 use crate::config::WindowErrorMode;
-use crate::graph::{Call, json_ok};
+use crate::graph_call::{Call, json_ok};
 use crate::graph_error::GraphError;
 use crate::ids::wamid;
 use crate::records::{AcceptedMessage, ReadMark};

@@ -22,8 +22,8 @@ use crate::config::{
     Faults, NumberConfig, SimConfig, TemplateConfig, WebhookBehaviour, WindowErrorMode,
 };
 use crate::control::{ControlError, SimControl};
+use crate::customer::CustomerRef;
 use crate::graph::ConnectionKill;
-use crate::inbound::CustomerRef;
 use crate::state::Sim;
 use crate::webhook::{WebhookQueue, run_dispatcher};
 use crate::{control_api, graph, media};

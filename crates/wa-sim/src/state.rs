@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, OffsetClock, nanos};
 use crate::config::{Faults, Limits, NumberConfig, OutageMode, SimConfig, WebhookBehaviour};
+use crate::customer::CustomerRef;
 use crate::gcra::Gcra;
 use crate::ids::{derived_user_id, digits};
-use crate::inbound::CustomerRef;
 use crate::records::Records;
 use crate::template::Template;
 use crate::webhook::WebhookQueue;
@@ -375,7 +375,7 @@ pub(crate) struct Sim {
     /// Conversational automation (welcome message, prompts, commands) by phone number id.
     pub(crate) automation: RwLock<HashMap<String, serde_json::Value>>,
     /// Resumable uploads in progress (`upload:…`).
-    pub(crate) uploads: Mutex<crate::upload::Sessions>,
+    pub(crate) uploads: Mutex<crate::upload_session::Sessions>,
     pub(crate) inbound_ids: Mutex<HashSet<String>>,
     pub(crate) signup_codes: Mutex<HashMap<String, SignupCode>>,
     pub(crate) faults: RwLock<Arc<ActiveFaults>>,

@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::{authorize_any, authorize_waba};
 use crate::config::TemplateConfig;
 use crate::fields::{NodeType, select};
-use crate::graph::{Call, json_ok};
+use crate::graph_call::{Call, json_ok};
 use crate::graph_error::GraphError;
 use crate::ids::media_id;
 use crate::rng::thread_f64;

@@ -8,16 +8,15 @@
 //!
 //! Steps 2 and 3 take the user token as `Authorization: OAuth …` (Meta's form) or `Bearer`.
 
-use std::collections::HashMap;
-
 use axum::response::Response;
 use serde_json::json;
 
 use crate::auth::authorize_any;
-use crate::graph::{Call, json_ok};
+use crate::graph_call::{Call, json_ok};
 use crate::graph_error::GraphError;
 use crate::ids::opaque_token;
 use crate::state::lock;
+use crate::upload_session::UploadSession;
 
 /// File types the upload API takes for samples.
 const TYPES: &[&str] = &[
@@ -30,24 +29,13 @@ const TYPES: &[&str] = &[
 /// Largest sample (Meta: 100 MB for documents).
 const MAX_LENGTH: u64 = 100 << 20;
 
-/// One upload in progress.
-#[derive(Debug, Clone)]
-pub(crate) struct UploadSession {
-    pub(crate) length: u64,
-    pub(crate) file_type: String,
-    pub(crate) received: Vec<u8>,
-}
-
-/// Sessions by id (`upload:…`).
-pub(crate) type Sessions = HashMap<String, UploadSession>;
-
 /// `POST /{app_id}/uploads`.
 pub(crate) fn start(call: &Call<'_>, app_id: &str) -> Result<Response, GraphError> {
     authorize_any(call.sim, call.headers, call.params)?;
     if app_id != call.sim.settings().app_id {
         return Err(GraphError::unknown_object("post", app_id));
     }
-    let params = crate::graph::body_params(call.body);
+    let params = crate::graph_call::body_params(call.body);
     let get = |name: &str| params.get(name).or_else(|| call.params.get(name));
     let length = get("file_length")
         .ok_or_else(|| GraphError::param_missing("file_length"))?

@@ -91,8 +91,9 @@ async fn send_with(message: &OutboundMessage, answer: Value) -> (SendReceipt, Va
 }
 
 /// Sends `content` to the phone number and asserts the exact body: the envelope plus `typed`
-/// under `"type": kind`.
-async fn assert_sends(content: OutboundContent, kind: &str, typed: Value) {
+/// under `"type": kind`, then pins it whole as the insta snapshot `snapshot` (`snapshots/`), so a
+/// change of Meta's send body for any content type is a visible diff.
+async fn assert_sends(snapshot: &str, content: OutboundContent, kind: &str, typed: Value) {
     let message = OutboundMessage {
         recipient: to_phone(),
         content,
@@ -108,6 +109,7 @@ async fn assert_sends(content: OutboundContent, kind: &str, typed: Value) {
     });
     expected[kind] = typed;
     assert_eq!(body, expected);
+    insta::assert_json_snapshot!(snapshot, body);
     assert_eq!(receipt.wamid.as_str(), SENT);
     assert_eq!(receipt.wa_id.as_deref(), Some(PHONE));
 }
@@ -115,6 +117,7 @@ async fn assert_sends(content: OutboundContent, kind: &str, typed: Value) {
 #[tokio::test]
 async fn text_goes_to_the_phone_number_with_a_plus_and_our_id() {
     assert_sends(
+        "text_goes_to_the_phone_number_with_a_plus_and_our_id",
         OutboundContent::Text(Text::new("Hello https://example.com", true).unwrap()),
         "text",
         json!({"body": "Hello https://example.com", "preview_url": true}),
@@ -147,6 +150,7 @@ async fn a_reply_carries_the_context_and_the_success_answer_is_read() {
             "text": {"body": "שלום 👋", "preview_url": false}
         })
     );
+    insta::assert_json_snapshot!("text_in_reply", body);
     assert_eq!(
         receipt,
         SendReceipt {
@@ -184,6 +188,7 @@ async fn a_bsuid_recipient_is_sent_as_recipient_and_its_user_id_comes_back() {
         })
     );
     assert!(body.get("to").is_none(), "no `to` for a BSUID");
+    insta::assert_json_snapshot!("text_to_a_bsuid", body);
     assert_eq!(receipt.wa_id, None);
     assert_eq!(receipt.user_id.as_ref().map(Bsuid::as_str), Some(bsuid));
     assert_eq!(
@@ -195,6 +200,7 @@ async fn a_bsuid_recipient_is_sent_as_recipient_and_its_user_id_comes_back() {
 #[tokio::test]
 async fn image_by_id_with_caption() {
     assert_sends(
+        "image_by_id_with_caption",
         OutboundContent::Image(
             Image::new(media_id("1013859600285441"), Some("The menu".into())).unwrap(),
         ),
@@ -207,6 +213,7 @@ async fn image_by_id_with_caption() {
 #[tokio::test]
 async fn video_by_link_without_caption() {
     assert_sends(
+        "video_by_link_without_caption",
         OutboundContent::Video(Video::new(link("https://cdn.example.com/clip.mp4"), None).unwrap()),
         "video",
         json!({"link": "https://cdn.example.com/clip.mp4"}),
@@ -217,6 +224,7 @@ async fn video_by_link_without_caption() {
 #[tokio::test]
 async fn audio_by_id() {
     assert_sends(
+        "audio_by_id",
         OutboundContent::Audio(Audio::new(media_id("5678"))),
         "audio",
         json!({"id": "5678"}),
@@ -227,6 +235,7 @@ async fn audio_by_id() {
 #[tokio::test]
 async fn document_with_caption_and_filename() {
     assert_sends(
+        "document_with_caption_and_filename",
         OutboundContent::Document(
             Document::new(
                 link("https://cdn.example.com/invoice.pdf"),
@@ -248,6 +257,7 @@ async fn document_with_caption_and_filename() {
 #[tokio::test]
 async fn sticker_by_id() {
     assert_sends(
+        "sticker_by_id",
         OutboundContent::Sticker(Sticker::new(media_id("798882015472548"))),
         "sticker",
         json!({"id": "798882015472548"}),
@@ -258,6 +268,7 @@ async fn sticker_by_id() {
 #[tokio::test]
 async fn location_with_name_and_address() {
     assert_sends(
+        "location_with_name_and_address",
         OutboundContent::Location(location()),
         "location",
         json!({
@@ -312,6 +323,7 @@ async fn contacts_is_an_array_of_full_cards() {
     };
     let cards = Contacts::new(vec![full, ContactCard::named("Reception")]).unwrap();
     assert_sends(
+        "contacts_is_an_array_of_full_cards",
         OutboundContent::Contacts(cards),
         "contacts",
         json!([
@@ -348,12 +360,14 @@ async fn contacts_is_an_array_of_full_cards() {
 async fn reaction_and_its_removal_with_an_empty_emoji() {
     let quoted = WaMessageId::parse(QUOTED).unwrap();
     assert_sends(
+        "reaction",
         OutboundContent::Reaction(Reaction::new(quoted.clone(), "👍").unwrap()),
         "reaction",
         json!({"message_id": QUOTED, "emoji": "👍"}),
     )
     .await;
     assert_sends(
+        "reaction_removal",
         OutboundContent::Reaction(Reaction::removal(quoted)),
         "reaction",
         json!({"message_id": QUOTED, "emoji": ""}),
@@ -394,6 +408,7 @@ async fn interactive_reply_buttons_with_an_image_header() {
     })
     .unwrap();
     assert_sends(
+        "interactive_reply_buttons_with_an_image_header",
         OutboundContent::Interactive(Interactive::Buttons(buttons)),
         "interactive",
         json!({
@@ -432,6 +447,7 @@ async fn interactive_list_with_sections() {
     })
     .unwrap();
     assert_sends(
+        "interactive_list_with_sections",
         OutboundContent::Interactive(Interactive::List(list)),
         "interactive",
         json!({
@@ -466,6 +482,7 @@ async fn interactive_cta_url_with_a_text_header() {
     })
     .unwrap();
     assert_sends(
+        "interactive_cta_url_with_a_text_header",
         OutboundContent::Interactive(Interactive::CtaUrl(cta)),
         "interactive",
         json!({
@@ -489,6 +506,7 @@ fn template(fields: TemplateFields) -> OutboundContent {
 #[tokio::test]
 async fn template_without_parameters() {
     assert_sends(
+        "template_without_parameters",
         OutboundContent::Template(Template::without_parameters(
             TemplateName::parse("hello_world").unwrap(),
             LanguageCode::parse("en_US").unwrap(),
@@ -548,6 +566,7 @@ async fn template_with_positional_parameters_of_every_kind_and_every_button() {
         ],
     });
     assert_sends(
+        "template_with_positional_parameters_of_every_kind_and_every_button",
         content,
         "template",
         json!({
@@ -614,6 +633,7 @@ async fn template_with_named_parameters() {
         buttons: vec![],
     });
     assert_sends(
+        "template_with_named_parameters",
         content,
         "template",
         json!({
@@ -667,7 +687,12 @@ async fn template_headers_document_video_and_location() {
             }}),
         ),
     ];
-    for (header, expected) in cases {
+    let snapshots = [
+        "template_header_document",
+        "template_header_video",
+        "template_header_location",
+    ];
+    for (snapshot, (header, expected)) in snapshots.into_iter().zip(cases) {
         let content = template(TemplateFields {
             name: TemplateName::parse("with_header").unwrap(),
             language: LanguageCode::parse("he").unwrap(),
@@ -676,6 +701,7 @@ async fn template_headers_document_video_and_location() {
             buttons: vec![],
         });
         assert_sends(
+            snapshot,
             content,
             "template",
             json!({

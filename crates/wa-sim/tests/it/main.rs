@@ -15,4 +15,5 @@ mod openapi;
 mod payload;
 mod rules;
 mod sdk_conformance;
+mod webhook_shapes;
 mod webhooks;
