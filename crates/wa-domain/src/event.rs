@@ -162,7 +162,23 @@ impl EventPayload {
                 reacted_to: reacted_to.clone(),
                 emoji: emoji.clone().filter(|emoji| !emoji.is_empty()),
             }),
-            _ => Self::MessageReceived(Box::new(MessageReceived {
+            InboundContent::Text { .. }
+            | InboundContent::Image(_)
+            | InboundContent::Video(_)
+            | InboundContent::Audio(_)
+            | InboundContent::Document(_)
+            | InboundContent::Sticker(_)
+            | InboundContent::Location(_)
+            | InboundContent::Contacts { .. }
+            | InboundContent::ButtonReply { .. }
+            | InboundContent::ListReply { .. }
+            | InboundContent::FlowReply { .. }
+            | InboundContent::CallPermissionReply(_)
+            | InboundContent::Button { .. }
+            | InboundContent::Order(_)
+            | InboundContent::System { .. }
+            | InboundContent::Unsupported { .. }
+            | InboundContent::Unknown { .. } => Self::MessageReceived(Box::new(MessageReceived {
                 message_id,
                 message: message.clone(),
             })),
