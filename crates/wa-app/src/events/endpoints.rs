@@ -17,7 +17,7 @@ use wa_domain::{
 use wa_store::{DeadLetterRow, EndpointRow, EventEndpointRows};
 use wa_vault::Vault;
 
-use super::{EVENT_TYPES, settings::EventDeliverySettings, signature, ssrf::Refused};
+use super::{settings::EventDeliverySettings, signature, ssrf::Refused};
 
 /// Why an endpoint operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +107,7 @@ impl Endpoints {
         let event_types = match new.event_types {
             Some(types) => {
                 for kind in &types {
-                    if !EVENT_TYPES.contains(&kind.as_str()) {
+                    if wa_domain::event::EventKind::from_name(kind).is_none() {
                         return Err(EndpointError::EventType(kind.clone()));
                     }
                 }
