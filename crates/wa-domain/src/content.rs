@@ -69,7 +69,6 @@ pub const MAX_TEXT_BODY: usize = 4096;
 /// What a message says: one variant per message type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
-#[non_exhaustive]
 pub enum OutboundContent {
     /// A text message.
     Text(Text),

@@ -114,7 +114,68 @@ impl NewEvent {
     }
 }
 
+/// Declares [`EventKind`] from one list, so that its variants, [`EventKind::ALL`] and
+/// [`EventKind::name`] cannot disagree.
+macro_rules! event_kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// An event's type: what a subscription filters on, the SSE `event:` field, the OpenAPI
+        /// enumeration and the docs' table all use [`EventKind::name`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventKind {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl EventKind {
+            /// Every event type wa emits, in the order the docs list them.
+            pub const ALL: &'static [EventKind] = &[$(Self::$variant,)*];
+
+            /// The type's name (`message.received`, …), as in the JSON form's `type`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+event_kinds! {
+    /// `message.received`.
+    MessageReceived = "message.received",
+    /// `message.status`.
+    MessageStatus = "message.status",
+    /// `message.reaction`.
+    MessageReaction = "message.reaction",
+    /// `customer.updated`.
+    CustomerUpdated = "customer.updated",
+    /// `window.opened`.
+    WindowOpened = "window.opened",
+    /// `window.closing`.
+    WindowClosing = "window.closing",
+    /// `window.closed`.
+    WindowClosed = "window.closed",
+    /// `connection.health`.
+    ConnectionHealth = "connection.health",
+    /// `template.status`.
+    TemplateStatus = "template.status",
+}
+
+impl EventKind {
+    /// The type of that name, if wa emits one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|kind| kind.name() == name)
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What happened.
+///
+/// The `serde(rename)` of each variant is its [`EventKind::name`]; the tests check every one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum EventPayload {
@@ -162,26 +223,47 @@ impl EventPayload {
                 reacted_to: reacted_to.clone(),
                 emoji: emoji.clone().filter(|emoji| !emoji.is_empty()),
             }),
-            _ => Self::MessageReceived(Box::new(MessageReceived {
+            InboundContent::Text { .. }
+            | InboundContent::Image(_)
+            | InboundContent::Video(_)
+            | InboundContent::Audio(_)
+            | InboundContent::Document(_)
+            | InboundContent::Sticker(_)
+            | InboundContent::Location(_)
+            | InboundContent::Contacts { .. }
+            | InboundContent::ButtonReply { .. }
+            | InboundContent::ListReply { .. }
+            | InboundContent::FlowReply { .. }
+            | InboundContent::CallPermissionReply(_)
+            | InboundContent::Button { .. }
+            | InboundContent::Order(_)
+            | InboundContent::System { .. }
+            | InboundContent::Unsupported { .. }
+            | InboundContent::Unknown { .. } => Self::MessageReceived(Box::new(MessageReceived {
                 message_id,
                 message: message.clone(),
             })),
         }
     }
 
+    /// The event's type.
+    pub fn event_kind(&self) -> EventKind {
+        match self {
+            Self::MessageReceived(_) => EventKind::MessageReceived,
+            Self::MessageStatus(_) => EventKind::MessageStatus,
+            Self::MessageReaction(_) => EventKind::MessageReaction,
+            Self::CustomerUpdated(_) => EventKind::CustomerUpdated,
+            Self::WindowOpened(_) => EventKind::WindowOpened,
+            Self::WindowClosing(_) => EventKind::WindowClosing,
+            Self::WindowClosed(_) => EventKind::WindowClosed,
+            Self::ConnectionHealth(_) => EventKind::ConnectionHealth,
+            Self::TemplateStatus(_) => EventKind::TemplateStatus,
+        }
+    }
+
     /// The event type as it appears in the JSON form (`message.received`, …).
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::MessageReceived(_) => "message.received",
-            Self::MessageStatus(_) => "message.status",
-            Self::MessageReaction(_) => "message.reaction",
-            Self::CustomerUpdated(_) => "customer.updated",
-            Self::WindowOpened(_) => "window.opened",
-            Self::WindowClosing(_) => "window.closing",
-            Self::WindowClosed(_) => "window.closed",
-            Self::ConnectionHealth(_) => "connection.health",
-            Self::TemplateStatus(_) => "template.status",
-        }
+        self.event_kind().name()
     }
 
     /// The customer the event is about, when it is about one: outbound delivery keeps events of

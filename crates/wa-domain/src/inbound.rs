@@ -151,7 +151,6 @@ pub struct InboundError {
 /// The content of an inbound message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
-#[non_exhaustive]
 pub enum InboundContent {
     /// A text message.
     Text {
@@ -338,7 +337,6 @@ pub struct OrderItem {
 /// What a `system` message reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
-#[non_exhaustive]
 pub enum SystemKind {
     /// The customer moved to a new phone number (`user_changed_number`). Their BSUID is
     /// regenerated with it, so a new user id may come along.

@@ -17,6 +17,9 @@
 //! A message gives up (and is marked `failed` with its last error) after a number of attempts or
 //! an age, whichever comes first: a message that could not be sent for a day is not worth sending.
 //! Permanent failures and closed windows never come here: they fail at once.
+//!
+//! The send use case (`usecase::send::deliver`) asks this policy and records its answer (a
+//! message given up is marked `failed` there); the outbox worker only schedules the time it gives.
 
 use time::{Duration, OffsetDateTime};
 

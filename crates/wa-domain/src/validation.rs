@@ -51,7 +51,6 @@ impl ValidationError {
 
 /// Which rule a value broke, with the limit that applies so the message can name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Violation {
     /// Empty where a value is required.
     Empty,

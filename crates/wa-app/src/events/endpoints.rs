@@ -16,7 +16,7 @@ use wa_domain::{
     ports::{EventLog, StoreError},
 };
 
-use super::{EVENT_TYPES, settings::EventDeliverySettings, signature, ssrf::Refused};
+use super::{settings::EventDeliverySettings, signature, ssrf::Refused};
 
 /// Why an endpoint operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +106,7 @@ impl Endpoints {
         let event_types = match new.event_types {
             Some(types) => {
                 for kind in &types {
-                    if !EVENT_TYPES.contains(&kind.as_str()) {
+                    if wa_domain::event::EventKind::from_name(kind).is_none() {
                         return Err(EndpointError::EventType(kind.clone()));
                     }
                 }

@@ -28,19 +28,6 @@ use wa_domain::ports::{EventEndpointRepository, SecretSealer};
 pub use endpoints::Endpoints;
 pub use settings::EventDeliverySettings;
 
-/// Every event type wa emits (what an endpoint's `event_types` filter may name).
-pub const EVENT_TYPES: [&str; 9] = [
-    "message.received",
-    "message.status",
-    "message.reaction",
-    "customer.updated",
-    "window.opened",
-    "window.closing",
-    "window.closed",
-    "connection.health",
-    "template.status",
-];
-
 /// Builds the endpoints service and starts the delivery worker.
 ///
 /// # Errors

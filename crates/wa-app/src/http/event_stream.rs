@@ -16,9 +16,15 @@ use axum::{
 };
 use futures::Stream;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::{ObjectBuilder, RefOr, Schema, Type},
+};
 use uuid::Uuid;
-use wa_domain::{event::Event, ids::TenantId};
+use wa_domain::{
+    event::{Event, EventKind},
+    ids::TenantId,
+};
 
 use crate::{
     event_feed::EventFeed,
@@ -109,38 +115,21 @@ pub struct EventSchema {
     pub data: serde_json::Value,
 }
 
-/// The event types.
-#[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code)] // Documents the `type` values.
-pub enum EventType {
-    /// A customer wrote.
-    #[serde(rename = "message.received")]
-    MessageReceived,
-    /// One of our messages changed state.
-    #[serde(rename = "message.status")]
-    MessageStatus,
-    /// A customer reacted to a message.
-    #[serde(rename = "message.reaction")]
-    MessageReaction,
-    /// A customer's name, number or user id changed.
-    #[serde(rename = "customer.updated")]
-    CustomerUpdated,
-    /// A customer's message opened the window.
-    #[serde(rename = "window.opened")]
-    WindowOpened,
-    /// The window closes within the configured lead time.
-    #[serde(rename = "window.closing")]
-    WindowClosing,
-    /// The window closed.
-    #[serde(rename = "window.closed")]
-    WindowClosed,
-    /// The connection's health changed.
-    #[serde(rename = "connection.health")]
-    ConnectionHealth,
-    /// A template's status changed.
-    #[serde(rename = "template.status")]
-    TemplateStatus,
+/// The event types: [`EventKind::ALL`] by [`EventKind::name`], so the document cannot miss one.
+#[derive(Debug, Serialize)]
+pub struct EventType;
+
+impl utoipa::PartialSchema for EventType {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The event's type."))
+            .enum_values(Some(EventKind::ALL.iter().map(|kind| kind.name())))
+            .into()
+    }
 }
+
+impl ToSchema for EventType {}
 
 /// The caller may read the tenant, and it exists.
 async fn authorize(state: &AppState, caller: Caller, tenant: TenantId) -> Result<(), ApiError> {
@@ -262,6 +251,9 @@ fn frame(event: &Event) -> SseEvent {
     let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
     SseEvent::default()
         .id(event.seq.to_string())
-        .event(event.payload.kind())
+        .event(event.payload.event_kind().name())
         .data(data)
 }
+
+#[cfg(test)]
+mod tests;

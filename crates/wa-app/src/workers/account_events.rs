@@ -105,7 +105,8 @@ pub async fn apply(ports: &Ports, events: &[AccountEvent]) -> Result<(), StoreEr
                 }
                 outcome
             }
-            _ => Ok(()),
+            // A field wa does not read typed: nothing to apply.
+            AccountEventKind::Other => Ok(()),
         };
         match outcome {
             Ok(()) => {}

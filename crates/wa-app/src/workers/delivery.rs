@@ -12,8 +12,8 @@
 //! need.
 //!
 //! Outcomes: accepted (the message leaves the outbox), failed (recorded by the use case),
-//! a temporary failure (back to the outbox at the time [`RetryPolicy`] gives, or failed once
-//! attempts or age run out), held (the connection is not active: the claim is released and the
+//! a temporary failure (back to the outbox at the time the use case gives by [`RetryPolicy`], or
+//! failed by it once attempts or age run out), held (the connection is not active: the claim is released and the
 //! outbox stops offering the tenant's messages until its credentials are replaced).
 //!
 //! Crashes: a claim is a lease, so messages claimed by a process that died come back when it
@@ -42,10 +42,10 @@ use tokio_util::sync::CancellationToken;
 use wa_domain::{
     ids::{PhoneNumberId, TenantId},
     ports::{ClaimRequest, ClaimedMessage, Outbox, PacerId},
-    retry::{Failed, RetryDecision, RetryPolicy},
+    retry::RetryPolicy,
     usecase::{
         Ports,
-        send::{Delivery, deliver},
+        send::{Delivery, Retrying, deliver},
     },
 };
 
@@ -432,47 +432,39 @@ async fn send_one(
     let outcome = |name: &'static str| {
         metrics::counter!("wa_send_outcomes_total", "outcome" => name).increment(1);
     };
-    match deliver(ports, tenant, id).await {
+    let retry = Retrying {
+        policy: settings.retry,
+        jitter: rand::random::<f64>(),
+    };
+    match deliver(ports, tenant, id, retry).await {
         Ok(Delivery::Accepted { wamid }) => {
             outcome("accepted");
             tracing::debug!(tenant.id = %tenant, message.id = %id, message.wamid = %wamid, "accepted by Meta");
         }
-        Ok(Delivery::Retry { failure, in_doubt }) => {
-            let attempts = message.attempts + 1;
-            let now = ports.clock.now();
-            let jitter = rand::random::<f64>();
-            let failed = Failed {
-                class: failure.class,
-                in_doubt,
-            };
-            match settings
-                .retry
-                .decide(failed, attempts, message.created_at, now, jitter)
-            {
-                RetryDecision::At(at) => {
-                    outcome("retry");
-                    metrics::counter!("wa_send_retries_total", "class" => failure.class.as_str())
-                        .increment(1);
-                    if in_doubt {
-                        metrics::counter!("wa_send_in_doubt_total").increment(1);
-                    }
-                    tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
-                        error.code = ?failure.code, attempts, in_doubt, retry_in_s = (at - now).whole_seconds(),
-                        "send failed; will retry");
-                    if let Err(error) = outbox.schedule(tenant, id, at).await {
-                        tracing::warn!(message.id = %id, error = %error, "could not reschedule; the lease will lapse");
-                    }
-                }
-                RetryDecision::GiveUp => {
-                    outcome("failed");
-                    tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
-                        error.code = ?failure.code, attempts, "send failed; giving up");
-                    if let Err(error) = ports.messages.mark_failed(tenant, id, &failure, now).await
-                    {
-                        tracing::error!(message.id = %id, error = %error, "could not record the failure; the lease will lapse");
-                    }
-                }
+        Ok(Delivery::Retry {
+            failure,
+            in_doubt,
+            attempts,
+            at,
+        }) => {
+            outcome("retry");
+            metrics::counter!("wa_send_retries_total", "class" => failure.class.as_str())
+                .increment(1);
+            if in_doubt {
+                metrics::counter!("wa_send_in_doubt_total").increment(1);
             }
+            let now = ports.clock.now();
+            tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
+                error.code = ?failure.code, attempts, in_doubt, retry_in_s = (at - now).whole_seconds(),
+                "send failed; will retry");
+            if let Err(error) = outbox.schedule(tenant, id, at).await {
+                tracing::warn!(message.id = %id, error = %error, "could not reschedule; the lease will lapse");
+            }
+        }
+        Ok(Delivery::GaveUp { failure, attempts }) => {
+            outcome("failed");
+            tracing::warn!(tenant.id = %tenant, message.id = %id, error.class = %failure.class,
+                error.code = ?failure.code, attempts, "send failed; giving up");
         }
         Ok(Delivery::Failed { failure }) => {
             outcome("failed");

@@ -44,7 +44,6 @@ pub const MAX_CTA_DISPLAY_TEXT: usize = 20;
 /// An interactive message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Interactive {
     /// Up to three reply buttons (Meta's `button` type).
     #[serde(rename = "button")]

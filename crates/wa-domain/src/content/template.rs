@@ -32,7 +32,6 @@ pub const MAX_BUTTON_INDEX: u8 = 9;
 /// A template header holds at most one variable, so a template carries at most one of these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum HeaderParameter {
     /// The text of a text header's variable, up to 60 characters.
     Text {
@@ -70,7 +69,6 @@ pub enum HeaderParameter {
 /// The value of one body variable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum BodyParameter {
     /// Text, up to 32768 characters.
     Text {
@@ -146,7 +144,6 @@ pub struct DateTime {
 /// The value of one button's variable; `index` is the button's position in the template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "sub_type", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum TemplateButton {
     /// A quick-reply button: the payload comes back in the `button` webhook when tapped.
     QuickReply {

@@ -297,3 +297,88 @@ fn an_unknown_type_does_not_parse() {
     json["schema"] = json!(1);
     assert!(serde_json::from_value::<Event>(json).is_err());
 }
+
+/// One payload of each type; the match makes a new type name its sample here.
+fn sample(kind: EventKind) -> EventPayload {
+    let change = WindowChange {
+        conversation_id: conversation(),
+        customer: customer(),
+        expires_at: datetime!(2026-01-02 09:00:00 UTC),
+    };
+    match kind {
+        EventKind::MessageReceived => EventPayload::for_inbound(
+            message_id(),
+            &InboundMessage::new(
+                wamid("in"),
+                customer(),
+                datetime!(2026-01-01 08:59:58 UTC),
+                InboundContent::Text {
+                    body: "hi".to_owned(),
+                },
+            ),
+        ),
+        EventKind::MessageStatus => EventPayload::MessageStatus(MessageStatusChanged {
+            message_id: message_id(),
+            wamid: None,
+            customer: customer(),
+            status: MessageStatus::Pending,
+            previous: None,
+            failure: None,
+            pricing: None,
+        }),
+        EventKind::MessageReaction => EventPayload::MessageReaction(MessageReaction {
+            message_id: message_id(),
+            wamid: wamid("r"),
+            customer: customer(),
+            reacted_to: wamid("ours"),
+            emoji: None,
+        }),
+        EventKind::CustomerUpdated => EventPayload::CustomerUpdated(CustomerUpdated {
+            conversation_id: conversation(),
+            customer: customer(),
+            previous: None,
+            profile_name: None,
+        }),
+        EventKind::WindowOpened => EventPayload::WindowOpened(change),
+        EventKind::WindowClosing => EventPayload::WindowClosing(change),
+        EventKind::WindowClosed => EventPayload::WindowClosed(change),
+        EventKind::ConnectionHealth => EventPayload::ConnectionHealth(ConnectionHealthChanged {
+            phone_number_id: PhoneNumberId::parse("1234567890").unwrap(),
+            health: ConnectionHealth::Active,
+            previous: None,
+            reason: None,
+        }),
+        EventKind::TemplateStatus => EventPayload::TemplateStatus(TemplateStatusChanged {
+            template_id: None,
+            name: "order_update".to_owned(),
+            language: "en_US".to_owned(),
+            status: "APPROVED".to_owned(),
+            reason: None,
+        }),
+    }
+}
+
+#[test]
+fn every_type_has_one_name_and_it_is_the_json_type() {
+    let mut names: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        EventKind::ALL.len(),
+        "no two types share a name"
+    );
+    for &kind in EventKind::ALL {
+        assert_eq!(EventKind::from_name(kind.name()), Some(kind));
+        let payload = sample(kind);
+        assert_eq!(payload.event_kind(), kind);
+        assert_eq!(payload.kind(), kind.name());
+        assert_eq!(
+            stored(payload)["type"],
+            kind.name(),
+            "serde's name of {kind:?}"
+        );
+    }
+    assert_eq!(EventKind::from_name("message.exploded"), None);
+    assert_eq!(EventKind::from_name("Message.Status"), None);
+}

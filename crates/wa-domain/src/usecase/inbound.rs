@@ -104,7 +104,7 @@ fn identity_change(message: &InboundMessage) -> Option<IdentityChange> {
         SystemKind::ChangedUserId { new_user_id } => {
             CustomerIdentity::new(Some(new_user_id.clone()), previous.phone().cloned()).ok()?
         }
-        _ => return None,
+        SystemKind::Other { .. } => return None,
     };
     (current != *previous).then(|| IdentityChange {
         previous: previous.clone(),

@@ -8,7 +8,9 @@
 //! worker (or right away for [`send_now`]): it checks the tenant, connection and window again,
 //! because time has passed, calls Meta with our message id as callback data, and records the
 //! wamid or the classified failure. `AuthInvalid` holds the message (it stays `pending`) and marks
-//! the connection `invalid`; sending resumes when the credentials are replaced.
+//! the connection `invalid`; sending resumes when the credentials are replaced. A temporary
+//! failure is retried or given up here, by [`RetryPolicy`]: the worker only schedules the time
+//! [`deliver`] gives.
 
 use crate::{
     connection::{Connection, ConnectionHealth, names_number},
@@ -19,6 +21,7 @@ use crate::{
     ids::{MessageId, PhoneNumberId, TenantId, WaMessageId},
     message::{MessageBody, MessageFailure, NewOutbound, OutboundMessage, StoredMessage},
     ports::{OutboundInsert, StoreError, VaultError},
+    retry::{Failed, RetryDecision, RetryPolicy},
     status::MessageStatus,
     validation::{ValidationError, Violation},
     window::{WindowClosed, check_send},
@@ -153,13 +156,24 @@ pub enum Delivery {
         /// Meta's id.
         wamid: WaMessageId,
     },
-    /// A temporary failure: the caller schedules another attempt.
+    /// A temporary failure, to be tried again: the caller schedules the next attempt at `at`.
     Retry {
-        /// What went wrong (its class says how to back off).
+        /// What went wrong (its class said how to back off).
         failure: MessageFailure,
-        /// Meta may have accepted it all the same (the answer was lost): the caller waits for
-        /// the status webhook before sending again (see `retry`).
+        /// Meta may have accepted it all the same (the answer was lost): `at` leaves time for
+        /// the status webhook to arrive first (see `retry`).
         in_doubt: bool,
+        /// Attempts made so far, this one included.
+        attempts: u32,
+        /// When to try again, by the [`RetryPolicy`].
+        at: time::OffsetDateTime,
+    },
+    /// A temporary failure once attempts or age ran out: stored as `failed` with it.
+    GaveUp {
+        /// The last failure.
+        failure: MessageFailure,
+        /// Attempts made, this one included.
+        attempts: u32,
     },
     /// It will never be sent; stored as `failed`.
     Failed {
@@ -179,7 +193,18 @@ pub enum Delivery {
     },
 }
 
-/// Delivers a stored `pending` message to Meta and records the outcome.
+/// How [`deliver`] decides about a temporary failure: the outbox's policy, and a number in
+/// `[0, 1)` from the caller's random source that spreads the wait (see [`RetryPolicy::decide`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retrying {
+    /// Attempt and age limits, back-off.
+    pub policy: RetryPolicy,
+    /// The jitter.
+    pub jitter: f64,
+}
+
+/// Delivers a stored `pending` message to Meta and records the outcome, a temporary failure
+/// included: retried at a later time or, once the policy gives up, marked `failed`.
 ///
 /// # Errors
 /// [`SendError::MessageNotFound`], or store and vault failures that leave the message as it was
@@ -188,6 +213,7 @@ pub async fn deliver(
     ports: &Ports,
     tenant_id: TenantId,
     message_id: MessageId,
+    retry: Retrying,
 ) -> Result<Delivery, SendError> {
     let stored = ports
         .messages
@@ -276,19 +302,17 @@ pub async fn deliver(
             })
         }
         Err(error) => {
-            record_graph_failure(
-                ports,
-                tenant_id,
-                &connection.phone_number_id,
-                message_id,
-                &error,
-            )
-            .await
+            let number = &connection.phone_number_id;
+            record_graph_failure(ports, tenant_id, number, &stored, &error, retry).await
         }
     }
 }
 
 /// Enqueues and delivers at once: for the CLI and for callers without a worker.
+///
+/// A temporary failure is not scheduled here (there is no outbox at hand): the message stays
+/// `pending` for the outbox's worker, and [`Delivery::Retry`] says the default policy's
+/// shortest wait (no jitter).
 ///
 /// # Errors
 /// As [`enqueue`] and [`deliver`].
@@ -300,7 +324,11 @@ pub async fn send_now(
     idempotency_key: Option<String>,
 ) -> Result<(Enqueued, Delivery), SendError> {
     let enqueued = enqueue(ports, tenant_id, message, from, idempotency_key).await?;
-    let delivery = deliver(ports, tenant_id, enqueued.message.id).await?;
+    let retry = Retrying {
+        policy: RetryPolicy::default(),
+        jitter: 0.0,
+    };
+    let delivery = deliver(ports, tenant_id, enqueued.message.id, retry).await?;
     Ok((enqueued, delivery))
 }
 
@@ -308,9 +336,11 @@ async fn record_graph_failure(
     ports: &Ports,
     tenant_id: TenantId,
     number: &PhoneNumberId,
-    message_id: MessageId,
+    stored: &StoredMessage,
     error: &GraphError,
+    retry: Retrying,
 ) -> Result<Delivery, SendError> {
+    let message_id = stored.id;
     let failure = error.to_failure();
     match error.class {
         ErrorClass::Retryable | ErrorClass::RateLimited { .. } => {
@@ -318,10 +348,30 @@ async fn record_graph_failure(
                 .messages
                 .record_attempt(tenant_id, message_id, Some(failure.clone()))
                 .await?;
-            Ok(Delivery::Retry {
-                failure,
+            let attempts = stored.attempts.saturating_add(1);
+            let failed = Failed {
+                class: failure.class,
                 in_doubt: error.in_doubt,
-            })
+            };
+            let now = ports.clock.now();
+            match retry
+                .policy
+                .decide(failed, attempts, stored.created_at, now, retry.jitter)
+            {
+                RetryDecision::At(at) => Ok(Delivery::Retry {
+                    failure,
+                    in_doubt: error.in_doubt,
+                    attempts,
+                    at,
+                }),
+                RetryDecision::GiveUp => {
+                    ports
+                        .messages
+                        .mark_failed(tenant_id, message_id, &failure, now)
+                        .await?;
+                    Ok(Delivery::GaveUp { failure, attempts })
+                }
+            }
         }
         ErrorClass::Permanent | ErrorClass::WindowClosed => {
             ports

@@ -145,7 +145,6 @@ pub struct AccountEvent {
 
 /// The fields wa reads typed; everything else is [`AccountEventKind::Other`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum AccountEventKind {
     /// `message_template_status_update`: a template was approved, rejected, paused, ...
     TemplateStatus {

@@ -95,7 +95,10 @@ impl ContentColumns {
                 reaction_emoji: owned(reaction.emoji()),
                 ..Self::default()
             },
-            _ => Self::default(),
+            OutboundContent::Text(_)
+            | OutboundContent::Location(_)
+            | OutboundContent::Contacts(_)
+            | OutboundContent::Interactive(_) => Self::default(),
         }
     }
 
@@ -124,7 +127,17 @@ impl ContentColumns {
                 raw_payload: Some(raw_json.clone()),
                 ..Self::default()
             },
-            _ => Self::default(),
+            InboundContent::Text { .. }
+            | InboundContent::Location(_)
+            | InboundContent::Contacts { .. }
+            | InboundContent::ButtonReply { .. }
+            | InboundContent::ListReply { .. }
+            | InboundContent::FlowReply { .. }
+            | InboundContent::CallPermissionReply(_)
+            | InboundContent::Button { .. }
+            | InboundContent::Order(_)
+            | InboundContent::System { .. }
+            | InboundContent::Unsupported { .. } => Self::default(),
         }
     }
 }

@@ -326,13 +326,30 @@ struct DeliverSetup {
     id: MessageId,
 }
 
+/// The default policy, with no jitter: waits are the shortest of their spread.
+fn retrying() -> Retrying {
+    Retrying {
+        policy: RetryPolicy::default(),
+        jitter: 0.0,
+    }
+}
+
 fn deliver_setup(health: ConnectionHealth) -> DeliverSetup {
+    deliver_setup_of(health, |_| {})
+}
+
+/// As [`deliver_setup`], the stored message changed by `edit` (attempts, age).
+fn deliver_setup_of(
+    health: ConnectionHealth,
+    edit: impl FnOnce(&mut StoredMessage),
+) -> DeliverSetup {
     let tenant = TenantId::generate();
     let id = MessageId::generate();
     let mut mocks = Mocks::default()
         .with_tenant(tenant, true)
         .with_connection(tenant, health);
-    let message = pending_message(tenant, id);
+    let mut message = pending_message(tenant, id);
+    edit(&mut message);
     mocks
         .messages
         .expect_get()
@@ -393,7 +410,9 @@ async fn deliver_sends_with_our_id_as_callback_and_records_the_wamid() {
         .times(1)
         .returning(|_, _, _, _| Ok(()));
 
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert_eq!(
         delivery,
         Delivery::Accepted {
@@ -419,14 +438,85 @@ async fn deliver_schedules_a_retry_for_retryable_and_rate_limited_errors() {
             })
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
-        let Delivery::Retry { failure, in_doubt } = delivery else {
+        let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+            .await
+            .unwrap();
+        let Delivery::Retry {
+            failure,
+            in_doubt,
+            attempts,
+            at,
+        } = delivery
+        else {
             panic!("{code}: expected Retry, got {delivery:?}")
         };
         assert!(failure.class.is_retryable());
         assert_eq!(failure.fbtrace_id.as_deref(), Some("AbCdEf"));
         // Meta answered: it did not take the message.
         assert!(!in_doubt);
+        assert_eq!(attempts, 1);
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            at,
+            NOW + policy.wait(failure.class, 1, 0.0),
+            "{code}: the policy's wait after a first failure"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deliver_gives_up_and_fails_the_message_after_the_last_attempt_or_once_too_old() {
+    let policy = RetryPolicy::default();
+    let last_attempt = |message: &mut StoredMessage| message.attempts = policy.max_attempts - 1;
+    let too_old = |message: &mut StoredMessage| message.created_at = NOW - policy.max_age;
+    let one_more = |message: &mut StoredMessage| message.attempts = policy.max_attempts - 2;
+    for (case, edit, gives_up) in [
+        (
+            "the last attempt",
+            &last_attempt as &dyn Fn(&mut StoredMessage),
+            true,
+        ),
+        ("a day old", &too_old, true),
+        ("one attempt left", &one_more, false),
+    ] {
+        let DeliverSetup { mocks, tenant, id } =
+            deliver_setup_of(ConnectionHealth::Active, |message| edit(message));
+        let mut mocks = with_token(mocks.with_window(tenant, Some(open_window())), tenant);
+        mocks
+            .graph
+            .expect_send()
+            .returning(|_, _, _| Err(meta_error(131000)));
+        mocks
+            .messages
+            .expect_record_attempt()
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        mocks
+            .messages
+            .expect_mark_failed()
+            .withf(move |t, m, failure, at| {
+                *t == tenant && *m == id && failure.code == Some(131000) && *at == NOW
+            })
+            .times(usize::from(gives_up))
+            .returning(|_, _, _, _| {
+                Ok(Transition::Advanced {
+                    from: MessageStatus::Pending,
+                    to: MessageStatus::Failed,
+                })
+            });
+        let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+            .await
+            .unwrap();
+        match delivery {
+            Delivery::GaveUp { failure, attempts } if gives_up => {
+                assert_eq!(failure.class, ErrorClass::Retryable, "{case}");
+                assert!(attempts >= 1, "{case}");
+            }
+            Delivery::Retry { attempts, .. } if !gives_up => {
+                assert_eq!(attempts, policy.max_attempts - 1, "{case}");
+            }
+            other => panic!("{case}: got {other:?}"),
+        }
     }
 }
 
@@ -445,12 +535,25 @@ async fn deliver_says_when_a_failed_send_may_have_reached_meta() {
         .expect_record_attempt()
         .times(1)
         .returning(|_, _, _| Ok(()));
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
-    let Delivery::Retry { failure, in_doubt } = delivery else {
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
+    let Delivery::Retry {
+        failure,
+        in_doubt,
+        at,
+        ..
+    } = delivery
+    else {
         panic!("expected Retry, got {delivery:?}")
     };
     assert_eq!(failure.class, ErrorClass::Retryable);
     assert!(in_doubt);
+    assert_eq!(
+        at,
+        NOW + RetryPolicy::default().in_doubt_grace,
+        "waits for the status webhook"
+    );
 }
 
 #[tokio::test]
@@ -476,7 +579,9 @@ async fn deliver_fails_at_once_on_permanent_and_window_closed_errors() {
                     to: MessageStatus::Failed,
                 })
             });
-        let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+        let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+            .await
+            .unwrap();
         assert!(
             matches!(delivery, Delivery::Failed { ref failure } if failure.code == Some(code)),
             "{delivery:?}"
@@ -510,7 +615,9 @@ async fn deliver_holds_the_message_and_invalidates_the_connection_on_auth_errors
         .times(1)
         .returning(|_, _, _, _, _, _| Ok(()));
     // No mark_failed expectation: the message must not fail.
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
 }
 
@@ -533,7 +640,9 @@ async fn deliver_rechecks_the_window_and_fails_without_calling_meta() {
                 to: MessageStatus::Failed,
             })
         });
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert!(matches!(delivery, Delivery::Failed { .. }), "{delivery:?}");
 }
 
@@ -545,7 +654,9 @@ async fn deliver_holds_when_the_connection_is_not_active() {
         ConnectionHealth::Pending,
     ] {
         let DeliverSetup { mocks, tenant, id } = deliver_setup(health);
-        let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+        let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+            .await
+            .unwrap();
         assert!(
             matches!(delivery, Delivery::Held { .. }),
             "{health:?}: {delivery:?}"
@@ -571,7 +682,9 @@ async fn deliver_holds_and_invalidates_when_the_token_is_missing() {
         .withf(|_, _, health, _, _, _| *health == ConnectionHealth::Invalid)
         .times(1)
         .returning(|_, _, _, _, _, _| Ok(()));
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
 }
 
@@ -586,7 +699,9 @@ async fn deliver_skips_messages_that_already_left_pending() {
         .messages
         .expect_get()
         .returning(move |_, _| Ok(Some(message.clone())));
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert_eq!(
         delivery,
         Delivery::AlreadyProcessed {
@@ -603,6 +718,7 @@ async fn deliver_of_an_unknown_message_is_not_found() {
         &mocks.into_ports(),
         TenantId::generate(),
         MessageId::generate(),
+        retrying(),
     )
     .await
     .unwrap_err();
@@ -857,7 +973,9 @@ async fn delivery_checks_and_uses_the_messages_own_number() {
                 to: MessageStatus::Failed,
             })
         });
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert!(matches!(delivery, Delivery::Failed { .. }), "{delivery:?}");
 
     // Queued from the sales number, now disconnected: held, not sent from another number.
@@ -868,6 +986,8 @@ async fn delivery_checks_and_uses_the_messages_own_number() {
         .messages
         .expect_get()
         .returning(move |_, _| Ok(Some(message.clone())));
-    let delivery = deliver(&mocks.into_ports(), tenant, id).await.unwrap();
+    let delivery = deliver(&mocks.into_ports(), tenant, id, retrying())
+        .await
+        .unwrap();
     assert!(matches!(delivery, Delivery::Held { .. }), "{delivery:?}");
 }
