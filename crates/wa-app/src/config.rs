@@ -79,8 +79,9 @@ pub struct Config {
     /// `WA_INBOX_MAX_ATTEMPTS`: failed attempts before a webhook body is parked for an operator
     /// (default 10, about 17 minutes of backing off).
     pub inbox_max_attempts: u32,
-    /// The HTTP edge's bounds: `WA_HTTP_HEADER_TIMEOUT_SECONDS`, `WA_HTTP_REQUEST_TIMEOUT_SECONDS`,
-    /// `WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS`, `WA_WEBHOOK_CONCURRENCY`.
+    /// The HTTP edge's bounds: `WA_HTTP_HEADER_TIMEOUT_SECONDS`, `WA_HTTP_BODY_TIMEOUT_SECONDS`,
+    /// `WA_HTTP_REQUEST_TIMEOUT_SECONDS`, `WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS`,
+    /// `WA_WEBHOOK_CONCURRENCY`.
     pub http: crate::http::limits::HttpLimits,
     /// `WA_HEALTH_CHECK_INTERVAL_SECONDS`: how often every connection is checked against Meta
     /// (default 300), the checks spread evenly over the interval.
@@ -141,7 +142,7 @@ impl fmt::Debug for Config {
 }
 
 /// Names of every variable, for the file parser and the docs.
-pub const VARIABLES: [&str; 32] = [
+pub const VARIABLES: [&str; 33] = [
     "WA_DATABASE_URL",
     "WA_LISTEN",
     "WA_WEBHOOK_LISTEN",
@@ -162,6 +163,7 @@ pub const VARIABLES: [&str; 32] = [
     "WA_INBOX_LEASE_SECONDS",
     "WA_INBOX_MAX_ATTEMPTS",
     "WA_HTTP_HEADER_TIMEOUT_SECONDS",
+    "WA_HTTP_BODY_TIMEOUT_SECONDS",
     "WA_HTTP_REQUEST_TIMEOUT_SECONDS",
     "WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS",
     "WA_WEBHOOK_CONCURRENCY",
@@ -337,6 +339,7 @@ impl Config {
         };
         let http = crate::http::limits::HttpLimits {
             header_timeout: seconds("WA_HTTP_HEADER_TIMEOUT_SECONDS", 10, 600)?,
+            body_timeout: seconds("WA_HTTP_BODY_TIMEOUT_SECONDS", 5, 600)?,
             request_timeout: seconds("WA_HTTP_REQUEST_TIMEOUT_SECONDS", 30, 3_600)?,
             webhook_request_timeout: seconds("WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS", 10, 600)?,
             webhook_concurrency: match get("WA_WEBHOOK_CONCURRENCY") {
