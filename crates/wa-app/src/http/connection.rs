@@ -52,6 +52,14 @@ pub async fn put(
             "access_token must not be empty",
         ));
     }
+    // It travels in an `Authorization` header to Meta: a character a header cannot carry would
+    // fail every call later (found by api-fuzz). Meta's tokens are printable ASCII.
+    if !body.access_token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            "access_token",
+            "access_token must be printable ASCII without spaces",
+        ));
+    }
     let request = ConnectRequest {
         details,
         access_token: SecretString::from(body.access_token),
