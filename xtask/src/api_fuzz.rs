@@ -3,7 +3,8 @@
 //!
 //! Installs schemathesis, at the pinned [`SCHEMATHESIS`] version from PyPI, into a virtual
 //! environment under `target/api-fuzz/venv` (once; reused while the version matches), builds
-//! `wa` and `wa-sim`, and for SQLite and then PostgreSQL: starts the simulator as Meta and
+//! `wa` and `wa-sim` as the test suite does (`cargo test --no-run`, a no-op after it), and for
+//! SQLite and then PostgreSQL: starts the simulator as Meta and
 //! `wa serve` on a fresh database, creates one connected tenant, and runs schemathesis on every
 //! operation of `/openapi.json` as the admin, generating
 //! valid and invalid requests (`--mode all`) within a bounded budget ([`MAX_EXAMPLES`] per
@@ -14,17 +15,18 @@
 
 use std::{
     fs,
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    thread,
-    time::{Duration, Instant},
+    process::{Command, Stdio},
+    time::Instant,
 };
 
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
-use crate::test_suite;
+use crate::{
+    process::{Stopped, free_port, run_status, scratch_postgres, wait_listening},
+    test_suite,
+};
 
 /// The schemathesis release the check runs with.
 const SCHEMATHESIS: &str = "4.32.5";
@@ -61,11 +63,14 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     fs::create_dir_all(&work)?;
     let schemathesis = install_schemathesis(&work)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    // Built as the test suite builds them (same features), so after `cargo xtask test` (as in
+    // CI) nothing is compiled again.
     run_status(
-        Command::new(&cargo).current_dir(root).args([
-            "build", "-p", "wa-app", "--bin", "wa", "-p", "wa-sim", "--bin", "wa-sim",
-        ]),
-        "cargo build",
+        Command::new(&cargo)
+            .current_dir(root)
+            .args(test_suite::TEST_ARGS)
+            .arg("--no-run"),
+        "cargo test --no-run",
     )?;
     let bin = root.join("target/debug");
     let mut databases = vec!["sqlite"];
@@ -135,7 +140,7 @@ fn fuzz_one(
             }
             format!("sqlite://{}?mode=rwc", path.display())
         }
-        _ => fresh_postgres()?,
+        _ => scratch_postgres("wa_api_fuzz")?,
     };
     let sim_port = free_port()?;
     let port = free_port()?;
@@ -287,65 +292,4 @@ fn curl_json(method: &str, url: &str, body: &str) -> Result<Value> {
             String::from_utf8_lossy(&output.stdout)
         )
     })
-}
-
-/// A new, empty `wa_api_fuzz` database on the test PostgreSQL server.
-fn fresh_postgres() -> Result<String> {
-    let url = test_suite::postgres_url()?;
-    let (server, _) = url
-        .rsplit_once('/')
-        .context("WA_TEST_POSTGRES_URL has no database name")?;
-    for sql in [
-        "DROP DATABASE IF EXISTS wa_api_fuzz WITH (FORCE)",
-        "CREATE DATABASE wa_api_fuzz",
-    ] {
-        run_status(
-            Command::new("psql").args(["-q", "-d", &url, "-c", sql]),
-            "psql",
-        )?;
-    }
-    Ok(format!("{server}/wa_api_fuzz"))
-}
-
-/// A child process stopped (SIGTERM, then SIGKILL) when dropped.
-struct Stopped(Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn run_status(command: &mut Command, what: &str) -> Result<()> {
-    let status = command
-        .status()
-        .with_context(|| format!("running {what}"))?;
-    ensure!(status.success(), "{what} failed ({status})");
-    Ok(())
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn wait_listening(port: u16, what: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    bail!("{what} did not listen on 127.0.0.1:{port} within 60 s")
 }

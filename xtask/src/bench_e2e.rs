@@ -15,17 +15,15 @@
 use std::{
     fs,
     io::Write,
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
-use crate::test_suite;
+use crate::process::{Stopped, free_port, run_status, scratch_postgres, wait_listening};
 
 const ADMIN_TOKEN: &str = "bench-admin-token";
 const APP_SECRET: &str = "bench-app-secret";
@@ -238,7 +236,7 @@ fn wa_run(
             }
             format!("sqlite://{}?mode=rwc", path.display())
         }
-        _ => fresh_postgres()?,
+        _ => scratch_postgres("wa_bench")?,
     };
     let port = free_port()?;
     let log = fs::File::create(work.join(format!("wa-{database}.log")))?;
@@ -248,7 +246,7 @@ fn wa_run(
             command.env_remove(name);
         }
     }
-    let mut server = Server(
+    let mut server = Stopped(
         command
             .arg("serve")
             .env("WA_DATABASE_URL", &database_url)
@@ -277,7 +275,7 @@ fn wa_run(
         .stderr(Stdio::inherit())
         .output()
         .context("running wa-load")?;
-    server.stop();
+    server.stop(Duration::from_secs(20));
     ensure!(
         output.status.success(),
         "wa-load failed ({}); the server's log is in {}",
@@ -285,52 +283,6 @@ fn wa_run(
         work.join(format!("wa-{database}.log")).display()
     );
     last_json_line(&output.stdout)
-}
-
-/// `wa serve`, stopped (SIGTERM, then SIGKILL) when done or dropped.
-struct Server(Child);
-
-impl Server {
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            self.stop();
-        }
-    }
-}
-
-/// A new, empty `wa_bench` database on the test PostgreSQL server.
-fn fresh_postgres() -> Result<String> {
-    let url = test_suite::postgres_url()?;
-    let (server, _) = url
-        .rsplit_once('/')
-        .context("WA_TEST_POSTGRES_URL has no database name")?;
-    for sql in [
-        "DROP DATABASE IF EXISTS wa_bench WITH (FORCE)",
-        "CREATE DATABASE wa_bench",
-    ] {
-        run_status(
-            Command::new("psql").args(["-q", "-d", &url, "-c", sql]),
-            "psql",
-        )?;
-    }
-    Ok(format!("{server}/wa_bench"))
 }
 
 fn print_summary(results: &[Value]) {
@@ -377,27 +329,4 @@ fn last_json_line(stdout: &[u8]) -> Result<Value> {
         .find(|line| line.starts_with('{'))
         .context("no JSON line in the output")?;
     serde_json::from_str(line).context("reading the JSON line")
-}
-
-fn run_status(command: &mut Command, what: &str) -> Result<()> {
-    let status = command
-        .status()
-        .with_context(|| format!("running {what}"))?;
-    ensure!(status.success(), "{what} failed ({status})");
-    Ok(())
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn wait_listening(port: u16, what: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    bail!("{what} did not listen on 127.0.0.1:{port} within 60 s")
 }

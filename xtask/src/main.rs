@@ -13,14 +13,17 @@
 //!   tests (see `test_suite.rs`).
 //! - `api-fuzz`: schemathesis against `wa serve` on SQLite and PostgreSQL, checking the
 //!   OpenAPI document (see `api_fuzz.rs`).
+//! - `fuzz`: the cargo-fuzz targets of `fuzz/`, built and run (see `fuzz.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod api_fuzz;
 mod bench_e2e;
 mod crates_alone;
+mod fuzz;
 #[cfg(feature = "migrate")]
 mod migrate;
+mod process;
 mod readme;
 mod test_suite;
 mod tidy;
@@ -46,6 +49,7 @@ fn main() -> Result<()> {
         "check-crates" => crates_alone::run(&workspace_root()),
         "screenshots" => test_suite::screenshots(&workspace_root()),
         "api-fuzz" => api_fuzz::run(&workspace_root(), &rest),
+        "fuzz" => fuzz::run(&workspace_root(), &rest),
         "" | "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -77,7 +81,10 @@ fn print_help() {
          screenshots              the pages' browser tests, saving their screenshots in\n                                  \
          docs/screenshots/\n  \
          api-fuzz [--max-examples N] [--sqlite-only]\n                                  \
-         schemathesis (pinned, from PyPI) against wa serve on SQLite and PostgreSQL"
+         schemathesis (pinned, from PyPI) against wa serve on SQLite and PostgreSQL\n  \
+         fuzz [TARGET] [--seconds N] | fuzz --check\n                                  \
+         the cargo-fuzz targets (webhook, outbound_content), or only\n                                  \
+         `cargo check` of them"
     );
 }
 

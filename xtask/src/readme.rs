@@ -14,7 +14,7 @@ use std::{
     collections::BTreeMap,
     fs,
     io::{Read, Write},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
     path::Path,
     process::{Child, Command, Stdio},
     thread,
@@ -23,7 +23,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-use crate::test_suite;
+use crate::process::{Stopped, free_port, scratch_postgres};
 
 /// The section whose two `sh` blocks are the newcomer's two commands.
 const TWO_COMMANDS: &str = "Two commands";
@@ -152,8 +152,7 @@ fn postgres_section(root: &Path, dir: &Path, shown: &[String]) -> Result<()> {
         return Ok(());
     }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let server = test_suite::postgres_url()?;
-    let database = scratch_database(&server)?;
+    let database = scratch_postgres(SCRATCH_DATABASE)?;
     let mut env: BTreeMap<String, String> = TOUR_ENV
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -189,27 +188,6 @@ fn postgres_section(root: &Path, dir: &Path, shown: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Drops and creates the scratch database with `psql`; answers its URL.
-fn scratch_database(server: &str) -> Result<String> {
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"),
-        format!("CREATE DATABASE {SCRATCH_DATABASE}"),
-    ] {
-        let output = Command::new("psql")
-            .args([server, "-q", "-v", "ON_ERROR_STOP=1", "-c", &statement])
-            .output()
-            .context("running psql (PostgreSQL's client) to make a scratch database")?;
-        if !output.status.success() {
-            bail!(
-                "psql `{statement}` failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-    }
-    let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
-    Ok(format!("{base}/{SCRATCH_DATABASE}"))
-}
-
 /// Runs a README command through `sh -c` with `env`; answers its standard output.
 fn run_shown(dir: &Path, env: &BTreeMap<String, String>, command: &str) -> Result<String> {
     println!("readme-check: `{command}`");
@@ -241,7 +219,7 @@ fn serve_and_create_tenant(dir: &Path, env: &BTreeMap<String, String>) -> Result
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("starting `{SERVE}`"))?;
-    let mut service = Service(child);
+    let mut service = Stopped(child);
     // The first run may build the binary.
     wait_healthy(port, &mut service.0, Duration::from_secs(900))?;
     let token = env
@@ -270,44 +248,13 @@ fn serve_and_create_tenant(dir: &Path, env: &BTreeMap<String, String>) -> Result
     if created["api_key"].as_str().is_none() {
         bail!("POST /v1/tenants answered no api_key: {body}");
     }
-    service.stop()?;
+    match service.stop(Duration::from_secs(30)) {
+        Some(status) if status.success() => {}
+        Some(status) => bail!("`{SERVE}` exited with {status} on SIGTERM"),
+        None => bail!("`{SERVE}` did not stop within 30 s of SIGTERM"),
+    }
     println!("readme-check: `{SERVE}` ok (healthy, created tenant {tenant}, stopped on SIGTERM)");
     Ok(tenant)
-}
-
-/// A started `serve`, stopped (and reaped) even when a step in between fails.
-struct Service(Child);
-
-impl Service {
-    fn stop(&mut self) -> Result<()> {
-        let pid = self.0.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Some(status) = self.0.try_wait()? {
-                if !status.success() {
-                    bail!("`{SERVE}` exited with {status} on SIGTERM");
-                }
-                return Ok(());
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        bail!("`{SERVE}` did not stop within 30 s of SIGTERM")
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
 }
 
 fn wait_healthy(port: u16, child: &mut Child, limit: Duration) -> Result<()> {

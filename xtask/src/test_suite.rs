@@ -20,20 +20,23 @@ use anyhow::{Context, Result, bail};
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const POSTGRES_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 5432);
 
+/// `cargo test` for the whole suite. Other tasks that need the binaries (`api-fuzz`) build them
+/// with these arguments and `--no-run`, so after the suite they are already built.
+pub(crate) const TEST_ARGS: &[&str] = &[
+    "test",
+    "--workspace",
+    "--all-targets",
+    // xtask's own migrate tests; see xtask's Cargo.toml.
+    "--features",
+    "xtask/migrate",
+];
+
 pub(crate) fn run(root: &Path, extra_args: &[String]) -> Result<()> {
     ensure_browser();
     cargo_with_postgres(
         root,
         "test",
-        &[
-            "test",
-            "--workspace",
-            "--all-targets",
-            "--no-fail-fast",
-            // xtask's own migrate tests; see xtask's Cargo.toml.
-            "--features",
-            "xtask/migrate",
-        ],
+        &[TEST_ARGS, &["--no-fail-fast"]].concat(),
         extra_args,
     )
 }

@@ -86,7 +86,8 @@ pub struct Config {
     /// `WA_INBOX_MAX_ATTEMPTS`: failed attempts before a webhook body is parked for an operator
     /// (default 10, about 17 minutes of backing off).
     pub inbox_max_attempts: u32,
-    /// The HTTP edge's bounds: `WA_HTTP_HEADER_TIMEOUT_SECONDS`, `WA_HTTP_REQUEST_TIMEOUT_SECONDS`,
+    /// The HTTP edge's bounds: `WA_HTTP_HEADER_TIMEOUT_SECONDS`, `WA_HTTP_BODY_TIMEOUT_SECONDS`,
+    /// `WA_HTTP_REQUEST_TIMEOUT_SECONDS`,
     /// `WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS`, `WA_WEBHOOK_CONCURRENCY`.
     pub http: crate::http::limits::HttpLimits,
     /// `WA_HEALTH_CHECK_INTERVAL_SECONDS`: how often every connection is checked against Meta
@@ -206,6 +207,8 @@ struct Declared {
     inbox_max_attempts: u32,
     #[arg(long = "WA_HTTP_HEADER_TIMEOUT_SECONDS", default_value_t = 10, value_parser = count(1, 600))]
     http_header_timeout_seconds: u32,
+    #[arg(long = "WA_HTTP_BODY_TIMEOUT_SECONDS", default_value_t = 5, value_parser = count(1, 600))]
+    http_body_timeout_seconds: u32,
     #[arg(long = "WA_HTTP_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = count(1, 3_600))]
     http_request_timeout_seconds: u32,
     #[arg(long = "WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS", default_value_t = 10, value_parser = count(1, 600))]
@@ -470,6 +473,7 @@ impl Declared {
             inbox_max_attempts: self.inbox_max_attempts,
             http: crate::http::limits::HttpLimits {
                 header_timeout: seconds(self.http_header_timeout_seconds),
+                body_timeout: seconds(self.http_body_timeout_seconds),
                 request_timeout: seconds(self.http_request_timeout_seconds),
                 webhook_request_timeout: seconds(self.webhook_request_timeout_seconds),
                 webhook_concurrency: self.webhook_concurrency as usize,

@@ -49,6 +49,19 @@ fn bad_values_name_the_variable() {
 }
 
 #[test]
+fn the_body_read_timeout_is_read_and_bounded() {
+    let default = Config::from_values(&BTreeMap::new()).unwrap();
+    assert_eq!(default.http.body_timeout, std::time::Duration::from_secs(5));
+    let set = Config::from_values(&values(&[("WA_HTTP_BODY_TIMEOUT_SECONDS", "2")])).unwrap();
+    assert_eq!(set.http.body_timeout, std::time::Duration::from_secs(2));
+    for bad in ["0", "601", "soon"] {
+        let err =
+            Config::from_values(&values(&[("WA_HTTP_BODY_TIMEOUT_SECONDS", bad)])).unwrap_err();
+        assert_eq!(err.name, "WA_HTTP_BODY_TIMEOUT_SECONDS", "{bad}");
+    }
+}
+
+#[test]
 fn outbox_settings_are_read() {
     let config = Config::from_values(&values(&[
         ("WA_OUTBOX_CONCURRENCY", "32"),

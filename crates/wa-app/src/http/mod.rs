@@ -40,7 +40,7 @@ use tower_http::trace::TraceLayer;
 use crate::{
     events,
     http::{
-        limits::{Deadline, enforce_deadline},
+        limits::{BodyDeadline, Deadline, enforce_body_deadline, enforce_deadline},
         nul_guard::API_BODY_LIMIT,
     },
     state::AppState,
@@ -169,6 +169,10 @@ pub fn api_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(middleware::from_fn(nul_guard::refuse_nul))
         .layer(middleware::from_fn_with_state(
+            BodyDeadline(limits.body_timeout),
+            enforce_body_deadline,
+        ))
+        .layer(middleware::from_fn_with_state(
             Deadline(limits.request_timeout),
             enforce_deadline,
         ));
@@ -196,6 +200,10 @@ pub fn webhook_router(state: AppState) -> Router {
                 "/webhooks/whatsapp",
                 get(webhooks::verify).post(webhooks::receive),
             )
+            .layer(middleware::from_fn_with_state(
+                BodyDeadline(limits.body_timeout),
+                enforce_body_deadline,
+            ))
             .layer(middleware::from_fn_with_state(
                 Deadline(limits.webhook_request_timeout),
                 enforce_deadline,

@@ -73,6 +73,14 @@ pub(crate) async fn store(
             "access_token must not be empty",
         ));
     }
+    // It travels in an `Authorization` header to Meta: a character a header cannot carry would
+    // fail every call later (found by api-fuzz). Meta's tokens are printable ASCII.
+    if !body.access_token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            "access_token",
+            "access_token must be printable ASCII without spaces",
+        ));
+    }
     let request = ConnectRequest {
         details,
         access_token: SecretString::from(body.access_token),
@@ -81,7 +89,7 @@ pub(crate) async fn store(
     };
     let connection = connect_tenant(&state.ports, tenant_id, request).await?;
     tracing::info!(tenant.id = %tenant_id, phone_number.id = %connection.phone_number_id.as_str(),
-        health = connection.health.as_str(), "number stored");
+        health = connection.health.as_str(), "connection stored");
     state.delivery.wake();
     Ok(connection.into())
 }

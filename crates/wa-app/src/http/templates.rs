@@ -111,9 +111,7 @@ pub async fn sync(
     match sync_templates(&state.ports, tenant_id).await {
         Ok(_) => {}
         Err(TemplateSyncError::NotConnected) => return Err(ApiError::not_found("connection")),
-        Err(TemplateSyncError::Graph(error)) => {
-            return Err(ApiError::bad_gateway(error.to_string()));
-        }
+        Err(TemplateSyncError::Graph(error)) => return Err(graph_error(&error)),
         Err(TemplateSyncError::Vault(vault)) => return Err(vault.into()),
         Err(TemplateSyncError::Store(store)) => return Err(store.into()),
     }
@@ -135,9 +133,16 @@ impl From<TemplateAdminError> for ApiError {
     }
 }
 
-/// Meta's refusal of what the caller asked is theirs to fix (422); anything else is Meta's (502).
+/// Meta's refusal of what the caller asked is theirs to fix (422), and so is a connection whose
+/// token Meta refuses (409 `connection_auth_invalid`: reconnect); anything else is Meta's (502).
 fn graph_error(error: &GraphError) -> ApiError {
     match error.class {
+        ErrorClass::AuthInvalid => ApiError::conflict(
+            "connection_auth_invalid",
+            format!(
+                "Meta refused the connection's access token; connect again with a valid one ({error})"
+            ),
+        ),
         ErrorClass::Permanent if error.code.is_some() => {
             let info = &error.info;
             let message = match (&info.user_title, &info.user_message) {

@@ -1,5 +1,5 @@
 //! Hostile traffic at the HTTP edge: clients that send headers or bodies a byte at a time are cut
-//! off by the header and request deadlines, on the webhook route as on the API, and counted;
+//! off by the header, body and request deadlines, on the webhook route as on the API, and counted;
 //! hundreds of large webhook bodies at once (slow, oversized, chunked past the cap) keep the
 //! resident memory of a real `wa serve` process under a stated bound; a signed body that is not
 //! an envelope is refused and not stored.
@@ -145,6 +145,55 @@ async fn slow_headers_and_bodies_are_cut_off_on_every_route_and_counted() {
         grew("wa_http_timeouts_total{phase=\"request\"}") >= 2.0,
         "slow bodies counted: {after}"
     );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn slow_bodies_are_cut_off_by_the_body_read_timeout_before_the_request_deadline() {
+    let mut app = spawn(Backend::Sqlite, quick_webhooks()).await;
+    app.restart_with(&[
+        ("WA_HTTP_BODY_TIMEOUT_SECONDS", "2"),
+        ("WA_HTTP_REQUEST_TIMEOUT_SECONDS", "20"),
+        ("WA_WEBHOOK_REQUEST_TIMEOUT_SECONDS", "20"),
+    ])
+    .await;
+    let before = app.metrics_text().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // One byte every 1.5 s: steady, but far too slow to finish the body.
+    let every = Duration::from_millis(1_500);
+    let bound = Duration::from_secs(25);
+    let webhook = "POST /webhooks/whatsapp HTTP/1.1\r\nHost: wa\r\nContent-Type: application/json\r\n\
+        X-Hub-Signature-256: sha256=00\r\nContent-Length: 1000\r\n\r\n{";
+    let api = format!(
+        "POST /v1/tenants HTTP/1.1\r\nHost: wa\r\nAuthorization: Bearer {ADMIN}\r\n\
+        Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+    );
+    for head in [webhook.to_owned(), api] {
+        let seen = drip(&addr, head.as_bytes(), b" ", every, bound).await;
+        let closed_after = seen
+            .closed_after
+            .unwrap_or_else(|| panic!("a slow body is still being read after {bound:?}: {head:?}"));
+        // Cut off by the 2 s body timeout (with a byte's interval of slack), long before the
+        // 20 s request deadline.
+        assert!(
+            closed_after < Duration::from_secs(8),
+            "a slow body was cut off only after {closed_after:?}: {head:?}"
+        );
+        assert!(
+            seen.answer.starts_with("HTTP/1.1 408"),
+            "{head:?} answered {:?}",
+            seen.answer
+        );
+        assert_eq!(json_of(&seen.answer)["code"], "timeout");
+    }
+    let after = app.metrics_text().await;
+    let grew = |name: &str| counter(&after, name) - counter(&before, name);
+    assert_eq!(
+        grew("wa_http_timeouts_total{phase=\"body\"}"),
+        2.0,
+        "slow bodies counted as body timeouts: {after}"
+    );
+    assert_eq!(grew("wa_http_timeouts_total{phase=\"request\"}"), 0.0);
     app.shutdown().await;
 }
 

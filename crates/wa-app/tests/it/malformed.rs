@@ -426,3 +426,77 @@ async fn a_disabled_tenants_key_changes_nothing() {
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
     app.shutdown().await;
 }
+
+/// Found by `cargo xtask api-fuzz` on PostgreSQL: a connection whose token Meta refuses made a
+/// template sync answer 502, blaming Meta for the tenant's credentials. It is the caller's to fix:
+/// 409 `connection_auth_invalid`, with the error body, never a 5xx.
+#[tokio::test]
+async fn a_template_sync_with_a_token_meta_refuses_is_the_callers_to_fix() {
+    let app = spawn(Backend::Sqlite, quick_webhooks()).await;
+    let (tenant, key) = app.connected_tenant("Cafe", &NUMBER_A).await;
+    let (status, connection) = app
+        .call(
+            Method::PUT,
+            &format!("/v1/tenants/{tenant}/connection"),
+            &key,
+            Some(
+                json!({"waba_id": NUMBER_A.waba_id, "phone_number_id": NUMBER_A.phone_number_id,
+                "display_phone_number": "+1 555-010-0001", "business_name": "Cafe",
+                "access_token": "a-token-meta-never-issued"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{connection}");
+    let (status, error) = app
+        .call(
+            Method::POST,
+            &format!("/v1/tenants/{tenant}/templates/sync"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::CONFLICT, Some("connection_auth_invalid")),
+        "{error}"
+    );
+    app.shutdown().await;
+}
+
+/// Found by `cargo xtask api-fuzz`: an access token no HTTP header can carry was stored, and every
+/// call to Meta with it then failed to be built (a template sync answered 502). Refused at the edge.
+#[tokio::test]
+async fn an_access_token_no_header_can_carry_is_refused_at_the_edge() {
+    let app = spawn(Backend::Sqlite, quick_webhooks()).await;
+    let (tenant, key) = app.connected_tenant("Cafe", &NUMBER_A).await;
+    for token in ["tok\u{7f}en", "tok\nen", "tök", "tok en"] {
+        let (status, error) = app
+            .call(
+                Method::PUT,
+                &format!("/v1/tenants/{tenant}/connection"),
+                &key,
+                Some(
+                    json!({"waba_id": NUMBER_A.waba_id, "phone_number_id": NUMBER_A.phone_number_id,
+                    "display_phone_number": "+1 555-010-0001", "business_name": "Cafe",
+                    "access_token": token}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{token:?}: {error}");
+        assert_eq!(error["field"], "access_token", "{error}");
+    }
+    let (status, error) = app
+        .call(
+            Method::POST,
+            &format!("/v1/tenants/{tenant}/templates/sync"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the stored token is unchanged: {error}"
+    );
+    app.shutdown().await;
+}
