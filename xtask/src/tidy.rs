@@ -51,7 +51,6 @@ const CRATES_WITH_IMPORT_CIRCLES: &[(&str, &str)] = &[
         "content, inbound, message; content::flow and interactive: issue 19",
     ),
     ("wa-graph", "webhook::fast and webhook::parse: issue 19"),
-    ("wa-store", "repo::message and repo::status_batch: issue 19"),
 ];
 
 /// Folders whose Rust files are ours and must follow the rules.

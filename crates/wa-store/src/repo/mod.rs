@@ -16,6 +16,7 @@ pub(crate) mod message;
 pub(crate) mod onboarding;
 pub(crate) mod outbox;
 pub(crate) mod status_batch;
+pub(crate) mod status_one;
 pub(crate) mod tenant;
 pub(crate) mod webhook_inbox;
 

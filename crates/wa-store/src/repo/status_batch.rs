@@ -47,7 +47,7 @@ use crate::{
     convert::timestamp,
     entity::whatsapp_message::{self, Column},
     error::classify,
-    repo::message::{TOUCHED_COLUMNS, Touched, apply_status_in},
+    repo::status_one::{TOUCHED_COLUMNS, Touched, apply_status_in},
 };
 
 const TABLE: &str = "whatsapp_messages";
