@@ -544,3 +544,15 @@ fn a_call_permission_request_is_a_body_of_at_most_1024_characters() {
     assert_eq!(content.kind(), MessageKind::Interactive);
     assert_eq!(serde_json::to_value(&content).unwrap(), request);
 }
+
+/// Found by the `outbound_content` fuzz target: a coordinate with more digits than an `f64`
+/// holds must read back unchanged once stored (serde_json's `float_roundtrip`), or a location
+/// is sent to Meta one ulp away from what was first read.
+#[test]
+fn an_over_long_coordinate_reads_back_unchanged() {
+    let text = r#"{"type":"location","latitude":52.5,"longitude":13.4666666666666666666666666,"name":"Mitte"}"#;
+    let first: OutboundContent = serde_json::from_str(text).unwrap();
+    let stored = serde_json::to_string(&first).unwrap();
+    let again: OutboundContent = serde_json::from_str(&stored).unwrap();
+    assert_eq!(again, first, "stored as {stored}");
+}
