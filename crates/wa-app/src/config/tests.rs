@@ -399,12 +399,13 @@ fn values_are_trimmed_an_empty_one_is_unset_but_an_empty_keyring_is_kept() {
 }
 
 #[test]
-fn the_variables_are_the_documented_thirty_five() {
+fn the_variables_are_the_documented_thirty_six() {
     let names = variables();
-    assert_eq!(names.len(), 35, "{names:?}");
+    assert_eq!(names.len(), 36, "{names:?}");
     assert_eq!(names.first().map(String::as_str), Some("WA_DATABASE_URL"));
     for name in [
         "WA_ADMIN_TOKEN",
+        "WA_HTTP_BODY_TIMEOUT_SECONDS",
         "WA_VAULT_KEYS_FILE",
         "WA_WINDOW_CLOSING_LEAD_MINUTES",
     ] {
